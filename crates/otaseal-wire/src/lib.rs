@@ -1,0 +1,72 @@
+//! Wire formats of Capgo-compatible OTA bundles, as specified in the otaseal wire spec
+//! (`spec/` at the repository root).
+//!
+//! This crate holds **formats and limits only**: no cryptography and no I/O. It parses and
+//! encodes the strings that travel between a build machine, an update server and a device:
+//!
+//! - [`IvSessionKey`]: Capgo's `ivSessionKey` / `session_key` string, `base64(iv):base64(block)`.
+//! - [`Sha256Checksum`], [`Crc32Checksum`] and [`Checksum`]: bundle checksums.
+//! - [`SignedChecksum`]: the RSA block carrying the checksum, in hex or base64 form.
+//! - [`type1`]: the PKCS#1 v1.5 block-type-1 layout that wraps session keys and checksums.
+//! - [`KeyId`]: the 20-character key hint that devices send as `key_id`.
+//! - [`FormatVersion`] and [`Limits`].
+//!
+//! Every parser is strict (canonical encodings only), never panics and never allocates more
+//! than its input bounded by [`Limits`]; every rejection is a [`WireError`] that says what was
+//! wrong.
+//!
+//! ```
+//! use otaseal_wire::{IvSessionKey, Limits};
+//!
+//! let block = [0x42u8; 256];
+//! let s = IvSessionKey::new([7u8; 16], block.to_vec()).to_string();
+//! let parsed = IvSessionKey::parse(&s, &Limits::default())?;
+//! assert_eq!(parsed.iv(), &[7u8; 16]);
+//! assert_eq!(parsed.wrapped_key().len(), 256);
+//! # Ok::<(), otaseal_wire::WireError>(())
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+mod checksum;
+mod codec;
+mod error;
+mod key_id;
+mod limits;
+mod session_key;
+pub mod type1;
+mod version;
+
+pub use checksum::{Checksum, ChecksumFormat, Crc32Checksum, Sha256Checksum, SignedChecksum};
+pub use error::{Field, WireError};
+pub use key_id::KeyId;
+pub use limits::Limits;
+pub use session_key::{IV_LEN, IvSessionKey, SESSION_KEY_LEN};
+pub use version::FormatVersion;
+
+/// RSA modulus lengths in bytes that otaseal accepts for an RSA block: 2048, 3072 and 4096 bits.
+///
+/// From the wire spec, `spec/keys.md` section 2: keys MUST be 2048, 3072 or 4096 bits; Capgo
+/// devices accept only 2048.
+pub const RSA_BLOCK_LENS: [usize; 3] = [256, 384, 512];
+
+/// The RSA block length, in bytes, that Capgo V2 devices require (RSA-2048).
+pub const CAPGO_RSA_BLOCK_LEN: usize = 256;
+
+/// Checks that `len` is one of [`RSA_BLOCK_LENS`] and at most `limits.max_rsa_block_len`.
+pub(crate) fn check_rsa_block_len(
+    field: Field,
+    len: usize,
+    limits: &Limits,
+) -> Result<(), WireError> {
+    if len > limits.max_rsa_block_len || !RSA_BLOCK_LENS.contains(&len) {
+        return Err(WireError::UnsupportedRsaBlockLength { field, len });
+    }
+    Ok(())
+}
