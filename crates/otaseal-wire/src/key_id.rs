@@ -47,6 +47,22 @@ impl KeyId {
         body.parse()
     }
 
+    /// Computes the key id from the PKCS#1 `RSAPublicKey` DER. The PEM body's first line is
+    /// the base64 of the first 48 DER bytes, so its first 20 characters are exactly the base64
+    /// of the first 15 DER bytes; this gives the same id as
+    /// [`from_pkcs1_public_pem`](Self::from_pkcs1_public_pem) without formatting PEM.
+    ///
+    /// # Errors
+    /// [`WireError::WrongLength`] if `der` is shorter than 15 bytes.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, WireError> {
+        let head = der.get(..15).ok_or(WireError::WrongLength {
+            field: Field::KeyId,
+            expected: 15,
+            actual: der.len(),
+        })?;
+        Ok(Self(crate::codec::b64_encode(head)))
+    }
+
     /// The key id text.
     #[must_use]
     pub fn as_str(&self) -> &str {

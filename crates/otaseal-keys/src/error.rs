@@ -1,0 +1,91 @@
+use core::fmt;
+
+use crate::KeyKind;
+
+/// A key could not be read, written or generated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The input is larger than `Limits::max_key_file_len`; nothing was parsed.
+    TooLarge {
+        /// Input length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The input is empty.
+    Empty,
+    /// PEM text that is not UTF-8.
+    NotUtf8,
+    /// A PEM block whose label is not one of the key labels of `spec/keys.md` section 1.
+    UnknownPemLabel(String),
+    /// An encrypted PKCS#8 private key (`ENCRYPTED PRIVATE KEY`), which otaseal does not read.
+    EncryptedPrivateKey,
+    /// The input is PEM or DER of a known key type but its content is invalid.
+    Malformed {
+        /// What the input claimed to be (e.g. "PKCS#1 public key PEM").
+        what: &'static str,
+        /// The decoder's explanation.
+        detail: String,
+    },
+    /// Neither PEM nor DER of any supported key encoding.
+    NotAKey,
+    /// A private key where a public key was expected, or the other way round.
+    WrongKind {
+        /// The kind the caller asked for.
+        expected: KeyKind,
+        /// The kind found.
+        found: KeyKind,
+    },
+    /// A modulus size that otaseal does not generate (only 2048, 3072 and 4096).
+    UnsupportedSize {
+        /// The requested size in bits.
+        bits: usize,
+    },
+    /// The key is readable but not what Capgo devices accept (RSA-2048, e = 65537).
+    NotCapgoCompatible {
+        /// Modulus size in bits.
+        bits: usize,
+    },
+    /// Key generation failed (the OS random number generator or prime search failed).
+    Generation(String),
+    /// Encoding a key failed.
+    Encoding(String),
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::TooLarge { len, max } => {
+                write!(f, "key file is {len} bytes, more than the limit of {max}")
+            }
+            KeyError::Empty => f.write_str("key file is empty"),
+            KeyError::NotUtf8 => f.write_str("PEM key file is not valid UTF-8"),
+            KeyError::UnknownPemLabel(l) => write!(
+                f,
+                "PEM label \"{l}\" is not a key (expected RSA PUBLIC KEY, PUBLIC KEY, RSA PRIVATE KEY or PRIVATE KEY)"
+            ),
+            KeyError::EncryptedPrivateKey => f.write_str(
+                "encrypted PKCS#8 private keys are not supported; decrypt it first (openssl pkey -in KEY -out PLAIN)",
+            ),
+            KeyError::Malformed { what, detail } => write!(f, "malformed {what}: {detail}"),
+            KeyError::NotAKey => f.write_str(
+                "not an RSA key: expected PEM (PKCS#1, PKCS#8 or SPKI) or DER of one of those",
+            ),
+            KeyError::WrongKind { expected, found } => {
+                write!(f, "expected a {expected} key but found a {found} key")
+            }
+            KeyError::UnsupportedSize { bits } => {
+                write!(f, "RSA-{bits} is not supported; use 2048, 3072 or 4096 bits")
+            }
+            KeyError::NotCapgoCompatible { bits } => write!(
+                f,
+                "RSA-{bits} key: Capgo devices accept only RSA-2048 keys with exponent 65537"
+            ),
+            KeyError::Generation(e) => write!(f, "key generation failed: {e}"),
+            KeyError::Encoding(e) => write!(f, "key encoding failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}

@@ -1,0 +1,182 @@
+use core::fmt;
+
+use otaseal_wire::Limits;
+use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
+use rsa::pkcs8::EncodePrivateKey;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
+
+use crate::decode::{self, Container, DecodedKey, KeyEncoding, KeyKind};
+use crate::{KeyError, PublicKey};
+
+/// The RSA modulus sizes otaseal generates (`spec/keys.md` section 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum KeySize {
+    /// RSA-2048: the only size Capgo devices accept. The default.
+    #[default]
+    Rsa2048,
+    /// RSA-3072.
+    Rsa3072,
+    /// RSA-4096: the V3 default.
+    Rsa4096,
+}
+
+impl KeySize {
+    /// The size in bits.
+    #[must_use]
+    pub const fn bits(self) -> usize {
+        match self {
+            KeySize::Rsa2048 => 2048,
+            KeySize::Rsa3072 => 3072,
+            KeySize::Rsa4096 => 4096,
+        }
+    }
+}
+
+impl TryFrom<usize> for KeySize {
+    type Error = KeyError;
+
+    fn try_from(bits: usize) -> Result<Self, Self::Error> {
+        match bits {
+            2048 => Ok(KeySize::Rsa2048),
+            3072 => Ok(KeySize::Rsa3072),
+            4096 => Ok(KeySize::Rsa4096),
+            _ => Err(KeyError::UnsupportedSize { bits }),
+        }
+    }
+}
+
+/// An RSA private key: the developer's signing key for V2 bundles.
+///
+/// Zeroized on drop (the `rsa` key wipes its secret integers); `Debug` shows only the size
+/// and the public fingerprint. Encoders return [`Zeroizing`] buffers.
+#[derive(Clone)]
+pub struct PrivateKey {
+    inner: rsa::PrivateKey,
+    public: PublicKey,
+}
+
+impl ZeroizeOnDrop for PrivateKey {}
+
+impl PrivateKey {
+    /// Generates a new key with public exponent 65537 from the OS random number generator.
+    ///
+    /// # Errors
+    /// [`KeyError::Generation`] if the OS generator fails.
+    ///
+    /// ```
+    /// use otaseal_keys::{KeySize, PrivateKey};
+    ///
+    /// let key = PrivateKey::generate(KeySize::Rsa2048)?;
+    /// assert_eq!(key.public_key().bits(), 2048);
+    /// assert!(key.public_key().capgo_compatible());
+    /// # Ok::<(), otaseal_keys::KeyError>(())
+    /// ```
+    pub fn generate(size: KeySize) -> Result<Self, KeyError> {
+        let inner = rsa::PrivateKey::new(&mut getrandom::SysRng, size.bits())
+            .map_err(|e| KeyError::Generation(e.to_string()))?;
+        Self::from_rsa(inner)
+    }
+
+    /// Wraps an `rsa` private key.
+    ///
+    /// # Errors
+    /// [`KeyError::Encoding`] if its public half cannot be encoded (an invalid key).
+    pub fn from_rsa(inner: rsa::PrivateKey) -> Result<Self, KeyError> {
+        let public = PublicKey::from_rsa(inner.to_public_key())?;
+        Ok(Self { inner, public })
+    }
+
+    /// Reads a private key from PEM (`RSA PRIVATE KEY` or `PRIVATE KEY`) or DER.
+    ///
+    /// # Errors
+    /// [`KeyError`] naming the problem; [`KeyError::WrongKind`] for a public key.
+    pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<Self, KeyError> {
+        Ok(Self::from_bytes_with_encoding(bytes, limits)?.0)
+    }
+
+    /// Like [`from_bytes`](Self::from_bytes), and also says how the key was encoded.
+    ///
+    /// # Errors
+    /// As [`from_bytes`](Self::from_bytes).
+    pub fn from_bytes_with_encoding(
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> Result<(Self, KeyEncoding, Container), KeyError> {
+        match decode::decode_any(bytes, limits)? {
+            DecodedKey::Private {
+                key,
+                encoding,
+                container,
+            } => Ok((*key, encoding, container)),
+            DecodedKey::Public { .. } => Err(KeyError::WrongKind {
+                expected: KeyKind::Private,
+                found: KeyKind::Public,
+            }),
+        }
+    }
+
+    /// The public half.
+    #[must_use]
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// The underlying `rsa` key, for the RSA operations of `otaseal-envelope`.
+    #[must_use]
+    pub fn as_rsa(&self) -> &rsa::PrivateKey {
+        &self.inner
+    }
+
+    /// PKCS#1 `RSA PRIVATE KEY` PEM with `\n` line endings, as `@capgo/cli` writes
+    /// `.capgo_key_v2`.
+    ///
+    /// # Errors
+    /// [`KeyError::Encoding`].
+    pub fn to_pkcs1_pem(&self) -> Result<Zeroizing<String>, KeyError> {
+        self.inner
+            .to_pkcs1_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Encoding(e.to_string()))
+    }
+
+    /// PKCS#1 DER.
+    ///
+    /// # Errors
+    /// [`KeyError::Encoding`].
+    pub fn to_pkcs1_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        self.inner
+            .to_pkcs1_der()
+            .map(|d| Zeroizing::new(d.as_bytes().to_vec()))
+            .map_err(|e| KeyError::Encoding(e.to_string()))
+    }
+
+    /// PKCS#8 `PRIVATE KEY` PEM with `\n` line endings (unencrypted).
+    ///
+    /// # Errors
+    /// [`KeyError::Encoding`].
+    pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, KeyError> {
+        self.inner
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Encoding(e.to_string()))
+    }
+
+    /// PKCS#8 DER (unencrypted).
+    ///
+    /// # Errors
+    /// [`KeyError::Encoding`].
+    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        self.inner
+            .to_pkcs8_der()
+            .map(|d| Zeroizing::new(d.as_bytes().to_vec()))
+            .map_err(|e| KeyError::Encoding(e.to_string()))
+    }
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKey")
+            .field("bits", &self.public.bits())
+            .field("fingerprint", &self.public.fingerprint())
+            .finish_non_exhaustive()
+    }
+}
