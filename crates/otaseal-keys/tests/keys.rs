@@ -1,5 +1,11 @@
 //! Key encodings against the keys made by `@capgo/cli` (spec/vectors/capgo-cli/keys) and the
 //! plugin's contract fixtures, plus round trips and rejections.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
 
 use std::path::PathBuf;
 

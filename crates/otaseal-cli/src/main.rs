@@ -1,0 +1,42 @@
+//! `otaseal`: signed and encrypted OTA update bundles for Capacitor apps, byte-compatible with
+//! Capgo (`@capgo/cli` and `@capgo/capacitor-updater`).
+//!
+//! A thin front end: every command is one module of `cmd`, and all the work is done by the
+//! library crates.
+#![forbid(unsafe_code)]
+
+mod cmd;
+mod util;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Signed and encrypted OTA update bundles for Capacitor apps (Capgo-compatible).
+#[derive(Debug, Parser)]
+#[command(name = "otaseal", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create, inspect and install RSA key pairs (Capgo's .capgo_key_v2 files).
+    #[command(subcommand)]
+    Key(cmd::key::KeyCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Key(c) => cmd::key::run(c),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

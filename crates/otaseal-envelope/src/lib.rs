@@ -1,0 +1,3 @@
+//! otaseal-envelope: under construction in this commit series.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
