@@ -1,3 +1,49 @@
-//! otaseal-envelope: under construction in this commit series.
+//! Capgo-compatible bundle envelopes: encrypt, decrypt, sign and verify OTA bundles.
+//!
+//! [`v2`] is Capgo's encryption V2 (`spec/v2.md`), byte-compatible with `@capgo/cli` and
+//! `@capgo/capacitor-updater`: a random AES-128 session key and IV per bundle, AES-128-CBC
+//! with PKCS#7 over the whole zip, the session key and the bundle's SHA-256 both put through
+//! the developer's RSA private key with PKCS#1 v1.5 type-1 padding.
+//!
+//! The API comes in two tiers:
+//!
+//! - one-shot functions on byte slices: [`v2::encrypt`], [`v2::decrypt`];
+//! - streaming over [`std::io::Read`] / [`std::io::Write`] with a fixed 64 KiB buffer,
+//!   whatever the bundle size: [`v2::Encryptor`], [`v2::decrypt_stream`], and atomic file
+//!   output with [`v2::decrypt_to_file`] (plaintext reaches its destination only after the
+//!   padding and the checksum verified).
+//!
+//! ```
+//! use otaseal_envelope::v2::{self, Verification};
+//! use otaseal_keys::{KeySize, Limits, PrivateKey};
+//! use otaseal_wire::ChecksumFormat;
+//!
+//! let key = PrivateKey::generate(KeySize::Rsa2048)?;
+//! let zip = b"PK\x03\x04 a bundle";
+//! let (ciphertext, out) = v2::encrypt(zip, &key, ChecksumFormat::Hex)?;
+//!
+//! // What the update server sends: out.iv_session_key and out.signed_checksum as strings.
+//! let plain = v2::decrypt(
+//!     &ciphertext,
+//!     key.public_key(),
+//!     &out.iv_session_key,
+//!     Verification::SignedChecksum(&out.signed_checksum),
+//!     &Limits::default(),
+//! )?;
+//! assert_eq!(plain.as_slice(), zip);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+mod error;
+mod rsa_ops;
+pub mod v2;
+
+pub use error::Error;
+pub use rsa_ops::{recover_payload, sign_payload};
+
+/// Size of the streaming buffer: memory use of the streaming functions does not grow with
+/// the bundle.
+pub const STREAM_BUFFER_LEN: usize = 64 * 1024;
