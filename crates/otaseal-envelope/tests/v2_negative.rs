@@ -4,6 +4,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::unwrap_in_result,
+    clippy::cast_possible_truncation,
     reason = "test code"
 )]
 
