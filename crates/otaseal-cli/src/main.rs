@@ -25,12 +25,16 @@ enum Command {
     /// Create, inspect and install RSA key pairs (Capgo's .capgo_key_v2 files).
     #[command(subcommand)]
     Key(cmd::key::KeyCommand),
+    /// Zip, encrypt, decrypt and inspect Capgo encryption V2 bundles.
+    #[command(subcommand)]
+    Bundle(cmd::bundle::BundleCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Key(c) => cmd::key::run(c),
+        Command::Bundle(c) => cmd::bundle::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -87,3 +87,40 @@ fn restrict_permissions(file: &File) -> Result<()> {
 fn restrict_permissions(_file: &File) -> Result<()> {
     Ok(())
 }
+
+/// Wraps a reader in a progress bar on standard error when that is a terminal and the input
+/// is larger than a few MiB; otherwise returns it as it is.
+pub(crate) fn progress_reader<R: Read + 'static>(reader: R, len: u64) -> Box<dyn Read> {
+    use std::io::IsTerminal;
+    const SHOW_ABOVE: u64 = 4 << 20;
+    if len <= SHOW_ABOVE || !io::stderr().is_terminal() {
+        return Box::new(reader);
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Box::new(bar.wrap_read(reader))
+}
+
+/// Lower-case hex SHA-256 of a file, read in 64 KiB pieces.
+pub(crate) fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

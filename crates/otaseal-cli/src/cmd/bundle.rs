@@ -1,0 +1,394 @@
+//! `otaseal bundle`: Capgo encryption V2 bundles, with Capgo's command names and JSON keys.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use otaseal_envelope::v2::{self, Verification};
+use otaseal_envelope::{Error as EnvelopeError, recover_payload};
+use otaseal_keys::{DecodedKey, Limits, PrivateKey, PublicKey, decode_any};
+use otaseal_wire::{ChecksumFormat, IvSessionKey, SESSION_KEY_LEN, SignedChecksum};
+use serde_json::json;
+
+use crate::util::{print_json, progress_reader, read_bounded, sha256_file};
+
+/// Bundle commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BundleCommand {
+    /// Zip a built web folder reproducibly and print its SHA-256.
+    Zip(ZipArgs),
+    /// Encrypt a bundle zip for Capgo devices (encryption V2) and sign its checksum.
+    Encrypt(EncryptArgs),
+    /// Decrypt a V2 bundle and verify it against its signed checksum, atomically.
+    Decrypt(DecryptArgs),
+    /// Open an ivSessionKey (and a signed checksum) with a public key and show what they hold.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ZipArgs {
+    /// The built web folder (Capacitor's webDir).
+    dir: PathBuf,
+    /// Output zip file.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EncryptArgs {
+    /// The plaintext bundle zip.
+    zip: PathBuf,
+    /// The developer's private key (.capgo_key_v2).
+    #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE)]
+    key: PathBuf,
+    /// Output file [default: ZIP_encrypted.zip, as @capgo/cli].
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Signed checksum form: hex for plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x, base64 for older.
+    #[arg(long, default_value = "hex", value_parser = parse_format)]
+    checksum_format: ChecksumFormat,
+    /// Allow a key that Capgo devices reject (anything but RSA-2048).
+    #[arg(long)]
+    allow_non_capgo_key: bool,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DecryptArgs {
+    /// The encrypted bundle.
+    file: PathBuf,
+    /// The bundle's ivSessionKey (API `session_key`).
+    iv_session_key: String,
+    /// The public key (.capgo_key_v2.pub, or the private key, whose public half is used).
+    #[arg(long, default_value = otaseal_keys::CAPGO_PUBLIC_KEY_FILE)]
+    key: PathBuf,
+    /// The signed checksum (API `checksum`), hex or base64.
+    #[arg(long)]
+    checksum: Option<String>,
+    /// Decrypt without a checksum. The result is NOT authenticated: anyone with the app's
+    /// public key can make a bundle that passes.
+    #[arg(long, conflicts_with = "checksum")]
+    no_verify: bool,
+    /// Output file [default: FILE_decrypted.zip]. Written only if the bundle verified.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// The public key.
+    #[arg(long, default_value = otaseal_keys::CAPGO_PUBLIC_KEY_FILE)]
+    key: PathBuf,
+    /// The ivSessionKey to open.
+    #[arg(long)]
+    iv_session_key: String,
+    /// A signed checksum to open too.
+    #[arg(long)]
+    checksum: Option<String>,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_format(s: &str) -> Result<ChecksumFormat, String> {
+    s.parse()
+        .map_err(|_| format!("unknown checksum format {s:?} (expected hex or base64)"))
+}
+
+pub(crate) fn run(cmd: BundleCommand) -> Result<()> {
+    match cmd {
+        BundleCommand::Zip(a) => zip_dir(&a),
+        BundleCommand::Encrypt(a) => encrypt(&a),
+        BundleCommand::Decrypt(a) => decrypt(&a),
+        BundleCommand::Inspect(a) => inspect(&a),
+    }
+}
+
+/// `NAME` + suffix, as @capgo/cli names its outputs (`bundle.zip` -> `bundle.zip_encrypted.zip`).
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Reads the public key from a public or private key file.
+pub(crate) fn load_public_key(path: &Path, limits: &Limits) -> Result<PublicKey> {
+    let bytes = read_bounded(path, limits.max_key_file_len)?;
+    match decode_any(&bytes, limits)
+        .with_context(|| format!("{} is not a usable key", path.display()))?
+    {
+        DecodedKey::Public { key, .. } => Ok(key),
+        DecodedKey::Private { key, .. } => Ok(key.public_key().clone()),
+        _ => bail!("{} holds a key of an unknown kind", path.display()),
+    }
+}
+
+/// Reads a private key file, refusing a public key with a hint.
+pub(crate) fn load_private_key(path: &Path, limits: &Limits) -> Result<PrivateKey> {
+    let bytes = read_bounded(path, limits.max_key_file_len)?;
+    PrivateKey::from_bytes(&bytes, limits).with_context(|| {
+        format!(
+            "{} is not a usable private key (encryption needs the private key, .capgo_key_v2)",
+            path.display()
+        )
+    })
+}
+
+fn encrypt(a: &EncryptArgs) -> Result<()> {
+    let limits = Limits::default();
+    let key = load_private_key(&a.key, &limits)?;
+    if !a.allow_non_capgo_key {
+        key.public_key()
+            .check_capgo_compatible()
+            .context("key of the wrong size (pass --allow-non-capgo-key for non-Capgo devices)")?;
+    }
+    let out_path = a
+        .output
+        .clone()
+        .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
+    let file = File::open(&a.zip).with_context(|| format!("cannot open {}", a.zip.display()))?;
+    let len = file.metadata()?.len();
+    let out = v2::encrypt_file(
+        progress_reader(file, len),
+        &out_path,
+        &key,
+        a.checksum_format,
+    )
+    .with_context(|| format!("cannot encrypt {}", a.zip.display()))?;
+    if a.json {
+        print_json(&json!({
+            "filename": out_path.display().to_string(),
+            "ivSessionKey": out.iv_session_key.to_string(),
+            "checksum": out.signed_checksum.to_string(),
+            "sha256": out.checksum.to_string(),
+        }))?;
+    } else {
+        println!("encrypted:    {}", out_path.display());
+        println!("ivSessionKey: {}", out.iv_session_key);
+        println!("checksum:     {}", out.signed_checksum);
+        println!("sha256:       {}", out.checksum);
+    }
+    Ok(())
+}
+
+fn decrypt(a: &DecryptArgs) -> Result<()> {
+    let limits = Limits::default();
+    let key = load_public_key(&a.key, &limits)?;
+    key.check_capgo_compatible()
+        .context("key of the wrong size for Capgo V2 bundles")?;
+    let ivsk = IvSessionKey::parse_for_modulus(a.iv_session_key.trim(), key.modulus_len(), &limits)
+        .context("invalid ivSessionKey")?;
+    let signed = match &a.checksum {
+        Some(c) => Some(
+            SignedChecksum::parse_for_modulus(c.trim(), key.modulus_len(), &limits)
+                .context("invalid --checksum")?,
+        ),
+        None if a.no_verify => None,
+        None => bail!(
+            "no --checksum given: a bundle is only authentic with its signed checksum (pass --no-verify to decrypt without it)"
+        ),
+    };
+    let verification = signed.as_ref().map_or(
+        Verification::UnsafeSkipVerification,
+        Verification::SignedChecksum,
+    );
+    let out_path = a
+        .output
+        .clone()
+        .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
+    let file = File::open(&a.file).with_context(|| format!("cannot open {}", a.file.display()))?;
+    let len = file.metadata()?.len();
+    let verified = v2::decrypt_to_file(
+        progress_reader(file, len),
+        &out_path,
+        &key,
+        &ivsk,
+        verification,
+        &limits,
+    )
+    .map_err(explain)
+    .with_context(|| {
+        format!(
+            "{} was not decrypted; nothing was written",
+            a.file.display()
+        )
+    })?;
+    if a.json {
+        print_json(&json!({
+            "filename": out_path.display().to_string(),
+            "sha256": verified.checksum.to_string(),
+            "bytes": verified.plaintext_len,
+            "verified": verified.authenticated,
+        }))?;
+    } else {
+        println!(
+            "decrypted: {} ({} bytes)",
+            out_path.display(),
+            verified.plaintext_len
+        );
+        println!("sha256:    {}", verified.checksum);
+        if verified.authenticated {
+            println!("Checksum matches");
+        } else {
+            eprintln!("warning: not verified (--no-verify): this bundle is not authenticated");
+        }
+    }
+    Ok(())
+}
+
+/// Turns envelope errors into the messages a user acts on.
+fn explain(e: EnvelopeError) -> anyhow::Error {
+    let hint = match &e {
+        EnvelopeError::Truncated { .. } => {
+            "the download is incomplete or this is not an encrypted bundle"
+        }
+        EnvelopeError::Decryption => "wrong checksum, or the file was modified after encryption",
+        EnvelopeError::SessionKeyDoesNotOpen | EnvelopeError::ChecksumDoesNotOpen => {
+            "was the bundle encrypted with the private key of this public key?"
+        }
+        _ => "",
+    };
+    if hint.is_empty() {
+        anyhow::Error::new(e)
+    } else {
+        anyhow::Error::new(e).context(hint)
+    }
+}
+
+fn inspect(a: &InspectArgs) -> Result<()> {
+    let limits = Limits::default();
+    let key = load_public_key(&a.key, &limits)?;
+    let ivsk =
+        IvSessionKey::parse(a.iv_session_key.trim(), &limits).context("invalid ivSessionKey")?;
+    if ivsk.wrapped_key().len() != key.modulus_len() {
+        bail!(
+            "the ivSessionKey holds a {}-byte RSA block but the key's modulus is {} bytes",
+            ivsk.wrapped_key().len(),
+            key.modulus_len()
+        );
+    }
+    let session = recover_payload(&key, ivsk.wrapped_key(), SESSION_KEY_LEN)
+        .context("the session key does not open with this public key (not exact type-1 padding of a 16-byte key)")?;
+    let (checksum, format) = match &a.checksum {
+        Some(c) => {
+            let signed = SignedChecksum::parse(c.trim(), &limits).context("invalid --checksum")?;
+            let sum = v2::recover_checksum(&key, &signed).map_err(explain)?;
+            (Some(sum.to_string()), Some(signed.format().to_string()))
+        }
+        None => (None, None),
+    };
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let info = json!({
+        "iv": hex(ivsk.iv()),
+        "session_key": hex(&session),
+        "checksum": checksum,
+        "checksum_format": format,
+        "key_id": key.key_id().as_str(),
+    });
+    if a.json {
+        print_json(&info)?;
+    } else {
+        println!("iv:          {}", hex(ivsk.iv()));
+        println!("session key: {}", hex(&session));
+        if let (Some(c), Some(f)) = (&checksum, &format) {
+            println!("checksum:    {c} ({f} form)");
+        }
+        println!("key id:      {}", key.key_id());
+    }
+    Ok(())
+}
+
+/// Zips `dir` reproducibly: entries sorted by path, fixed timestamps (1980-01-01) and
+/// permissions, deflate. Symbolic links to files inside `dir` are stored as the file they
+/// point to; any other link is refused.
+fn zip_dir(a: &ZipArgs) -> Result<()> {
+    let root =
+        fs::canonicalize(&a.dir).with_context(|| format!("cannot open {}", a.dir.display()))?;
+    if !root.is_dir() {
+        bail!("{} is not a directory", a.dir.display());
+    }
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files)?;
+    files.sort();
+    let dir = match a.output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".otaseal-")
+        .suffix(".part")
+        .tempfile_in(&dir)?;
+    let mut zip = zip::ZipWriter::new(tmp);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    for (name, path) in &files {
+        zip.start_file(name.as_str(), options)?;
+        io::copy(&mut File::open(path)?, &mut zip)?;
+    }
+    let mut tmp = zip.finish()?;
+    tmp.flush()?;
+    let checksum = sha256_file(tmp.path())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&a.output)
+        .with_context(|| format!("cannot write {}", a.output.display()))?;
+    if a.json {
+        print_json(&json!({"filename": a.output.display().to_string(), "checksum": checksum}))?;
+    } else {
+        println!("zipped {} files into {}", files.len(), a.output.display());
+        println!("checksum: {checksum}");
+    }
+    Ok(())
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        let meta = fs::symlink_metadata(&path)?;
+        let target = if meta.file_type().is_symlink() {
+            let t = fs::canonicalize(&path)
+                .with_context(|| format!("broken symbolic link {}", path.display()))?;
+            if !t.starts_with(root) {
+                bail!(
+                    "{} is a symbolic link that leaves {}: refused",
+                    path.display(),
+                    root.display()
+                );
+            }
+            if t.is_dir() {
+                bail!(
+                    "{} is a symbolic link to a directory: refused (it could loop)",
+                    path.display()
+                );
+            }
+            t
+        } else {
+            path.clone()
+        };
+        if meta.is_dir() {
+            collect(root, &path, out)?;
+        } else {
+            let rel = path.strip_prefix(root)?;
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .with_context(|| format!("{} is not a UTF-8 path", rel.display()))?
+                .join("/");
+            out.push((name, target));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Interop test against the real Capgo tools, installed from the npm registry by this script:
+#   @capgo/cli@8.68.1 with @capgo/capacitor-updater@8.51.23 (hex signed checksums) and
+#   @capgo/capacitor-updater@7.25.0 (legacy base64 signed checksums).
+#
+# 1. otaseal encrypts, the real `capgo bundle decrypt` decrypts and verifies (both forms).
+# 2. the real `capgo bundle encrypt` encrypts, otaseal decrypts and verifies.
+# 3. a tampered otaseal bundle is refused by capgo.
+# 4. V1 bundles migrated by `otaseal migrate bundle` (when that command exists) pass capgo.
+#
+# Usage: interop/run.sh            (CI runs it from .ci/run)
+# Env:   OTASEAL_INTEROP_DIR=...   where to install npm packages (default interop/work)
+#        OTASEAL_BIN=...           an already built otaseal binary (default: cargo build)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="${OTASEAL_INTEROP_DIR:-$root/interop/work}"
+CLI_VERSION=8.68.1
+keys="$root/spec/vectors/capgo-cli/keys"
+export CI=true NO_COLOR=1 CAPGO_DISABLE_TELEMETRY=1
+
+if [ -z "${OTASEAL_BIN:-}" ]; then
+  cargo build -q -p otaseal-cli --manifest-path "$root/Cargo.toml"
+fi
+otaseal="${OTASEAL_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/otaseal}"
+
+setup_project() { # $1 = dir, $2 = plugin version
+  local dir="$1" plugin="$2"
+  if [ -x "$dir/node_modules/.bin/capgo" ] && [ -d "$dir/node_modules/@capgo/capacitor-updater" ]; then return; fi
+  mkdir -p "$dir/dist"
+  echo '<html></html>' > "$dir/dist/index.html"
+  printf '{"name":"otaseal-interop","version":"1.0.0","private":true}\n' > "$dir/package.json"
+  printf '{"appId":"com.otaseal.interop","appName":"interop","webDir":"dist"}\n' > "$dir/capacitor.config.json"
+  (cd "$dir" && npm install --silent --no-audit --no-fund --ignore-scripts --legacy-peer-deps \
+      "@capgo/cli@$CLI_VERSION" "@capgo/capacitor-updater@$plugin" </dev/null >/dev/null)
+}
+
+hex_project="$work/plugin-8.51.23"
+b64_project="$work/plugin-7.25.0"
+setup_project "$hex_project" 8.51.23
+setup_project "$b64_project" 7.25.0
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+ko() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+capgo() { # $1 = project dir, rest = capgo args
+  local dir="$1"; shift
+  (cd "$dir" && ./node_modules/.bin/capgo "$@" </dev/null)
+}
+
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+data="$work/data"
+rm -rf "$data" && mkdir -p "$data/web/assets"
+: > "$data/empty.bin"
+printf 'x' > "$data/one.bin"
+head -c 16 /dev/urandom > "$data/sixteen.bin"
+head -c 1048576 /dev/urandom > "$data/mebibyte.bin"
+echo '<!doctype html><title>otaseal</title><script src="assets/app.js"></script>' > "$data/web/index.html"
+head -c 20000 /dev/urandom | base64 > "$data/web/assets/app.js"
+"$otaseal" bundle zip "$data/web" -o "$data/bundle.zip" --json >/dev/null
+
+# 1. otaseal -> capgo, in both checksum forms.
+for form in hex base64; do
+  project="$hex_project"; [ "$form" = base64 ] && project="$b64_project"
+  for f in empty.bin one.bin sixteen.bin mebibyte.bin bundle.zip; do
+    src="$data/$f"
+    enc="$data/$f.$form.enc"
+    out=$("$otaseal" bundle encrypt "$src" --key "$keys/k1.key" --checksum-format "$form" -o "$enc" --json)
+    ivsk=$(json_field ivSessionKey <<<"$out")
+    signed=$(json_field checksum <<<"$out")
+    rm -f "${enc}_decrypted.zip" "${enc%.*}_decrypted.zip"
+    if log=$(capgo "$project" bundle decrypt "$enc" "$ivsk" --checksum "$signed" --key "$keys/k1.pub" 2>&1); then
+      dec=$(ls "$data"/"$f.$form"*decrypted* 2>/dev/null | head -n 1)
+      if [ -n "$dec" ] && cmp -s "$dec" "$src"; then ok "otaseal encrypt ($form) -> capgo decrypt: $f"
+      else ko "otaseal encrypt ($form) -> capgo decrypt: $f: output differs or missing"; echo "$log"; fi
+      rm -f "$dec"
+    else
+      ko "otaseal encrypt ($form) -> capgo decrypt: $f"; echo "$log"
+    fi
+  done
+done
+
+# 2. capgo -> otaseal.
+for f in empty.bin one.bin mebibyte.bin bundle.zip; do
+  src="$data/$f"
+  sha=$(sha256sum "$src" | cut -d' ' -f1)
+  cp "$src" "$data/capgo-$f"
+  if out=$(capgo "$hex_project" bundle encrypt "$data/capgo-$f" "$sha" --key "$keys/k1.key" --json 2>/dev/null); then
+    ivsk=$(json_field ivSessionKey <<<"$out")
+    signed=$(json_field checksum <<<"$out")
+    enc=$(json_field filename <<<"$out")
+    if "$otaseal" bundle decrypt "$enc" "$ivsk" --key "$keys/k1.pub" --checksum "$signed" -o "$data/otaseal-$f" >/dev/null \
+      && cmp -s "$data/otaseal-$f" "$src"; then ok "capgo encrypt -> otaseal decrypt: $f"
+    else ko "capgo encrypt -> otaseal decrypt: $f"; fi
+  else
+    ko "capgo encrypt: $f"
+  fi
+done
+
+# 3. A tampered bundle is refused by capgo.
+enc="$data/tamper.enc"
+out=$("$otaseal" bundle encrypt "$data/mebibyte.bin" --key "$keys/k1.key" -o "$enc" --json)
+python3 - "$enc" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+b[1000] ^= 1
+open(p, 'wb').write(b)
+PY
+if capgo "$hex_project" bundle decrypt "$enc" "$(json_field ivSessionKey <<<"$out")" \
+     --checksum "$(json_field checksum <<<"$out")" --key "$keys/k1.pub" >/dev/null 2>&1; then
+  ko "capgo accepted a tampered otaseal bundle"
+else
+  ok "capgo refuses a tampered otaseal bundle"
+fi
+
+# 4. V1 bundles migrated to V2 by otaseal pass capgo's V2 decrypt.
+if "$otaseal" migrate bundle --help >/dev/null 2>&1; then
+  v1="$root/spec/vectors/capgo-cli/v1"
+  python3 - "$root/spec/vectors/capgo-cli/manifest.json" > "$data/v1.tsv" <<'PY'
+import json, sys
+for v in json.load(open(sys.argv[1]))["v1"]:
+    print(v["encrypted"], v["iv_session_key"], v["plain"], sep="\t")
+PY
+  while IFS=$'\t' read -r encrypted ivsk plain; do
+    name=$(basename "$encrypted")
+    out=$("$otaseal" migrate bundle "$root/spec/vectors/capgo-cli/$encrypted" --v1-key "$keys/v1k1.key" \
+          --iv-session-key "$ivsk" --key "$keys/k1.key" -o "$data/$name.v2" --json)
+    rm -f "$data/$name.v2"*decrypted*
+    if capgo "$hex_project" bundle decrypt "$data/$name.v2" "$(json_field ivSessionKey <<<"$out")" \
+         --checksum "$(json_field checksum <<<"$out")" --key "$keys/k1.pub" >/dev/null 2>&1 \
+       && cmp -s "$(ls "$data/$name.v2"*decrypted* | head -n 1)" "$root/spec/vectors/capgo-cli/$plain"; then
+      ok "otaseal migrate (V1 -> V2) -> capgo decrypt: $name"
+    else
+      ko "otaseal migrate (V1 -> V2) -> capgo decrypt: $name"
+    fi
+  done < "$data/v1.tsv"
+fi
+
+echo "interop: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
