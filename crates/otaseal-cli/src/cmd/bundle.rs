@@ -64,12 +64,12 @@ pub(crate) struct EncryptArgs {
 pub(crate) struct DecryptArgs {
     /// The encrypted bundle.
     file: PathBuf,
-    /// The bundle's ivSessionKey (API `session_key`).
+    /// The bundle's ivSessionKey (API `session_key`), or @FILE to read it from a file.
     iv_session_key: String,
     /// The public key (.capgo_key_v2.pub, or the private key, whose public half is used).
     #[arg(long, default_value = otaseal_keys::CAPGO_PUBLIC_KEY_FILE)]
     key: PathBuf,
-    /// The signed checksum (API `checksum`), hex or base64.
+    /// The signed checksum (API `checksum`), hex or base64, or @FILE to read it from a file.
     #[arg(long)]
     checksum: Option<String>,
     /// Decrypt without a checksum. The result is NOT authenticated: anyone with the app's
@@ -186,11 +186,15 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
     let key = load_public_key(&a.key, &limits)?;
     key.check_capgo_compatible()
         .context("key of the wrong size for Capgo V2 bundles")?;
-    let ivsk = IvSessionKey::parse_for_modulus(a.iv_session_key.trim(), key.modulus_len(), &limits)
-        .context("invalid ivSessionKey")?;
+    let ivsk = IvSessionKey::parse_for_modulus(
+        &arg_or_file(&a.iv_session_key)?,
+        key.modulus_len(),
+        &limits,
+    )
+    .context("invalid ivSessionKey")?;
     let signed = match &a.checksum {
         Some(c) => Some(
-            SignedChecksum::parse_for_modulus(c.trim(), key.modulus_len(), &limits)
+            SignedChecksum::parse_for_modulus(&arg_or_file(c)?, key.modulus_len(), &limits)
                 .context("invalid --checksum")?,
         ),
         None if a.no_verify => None,
@@ -244,6 +248,16 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The argument itself, or the content of FILE for `@FILE`, without surrounding white space.
+fn arg_or_file(arg: &str) -> Result<String> {
+    let text = match arg.strip_prefix('@') {
+        Some(path) => String::from_utf8(read_bounded(Path::new(path), 4096)?)
+            .with_context(|| format!("{path} is not UTF-8"))?,
+        None => arg.to_owned(),
+    };
+    Ok(text.trim().to_owned())
 }
 
 /// Turns envelope errors into the messages a user acts on.
