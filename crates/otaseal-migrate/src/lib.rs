@@ -1,3 +1,64 @@
-//! otaseal-migrate: under construction in this commit series.
+//! Legacy Capgo encryption V1 reader and V1 -> V2 migration (`spec/v1.md`).
+//!
+//! Apps that used Capgo's first encryption format shipped the V1 **private** key inside the
+//! app; their bundles must move to V2 (`spec/v2.md`), where the app holds only a public key.
+//! This crate is the only otaseal crate that holds V1 algorithms (RSA-OAEP-SHA256 key unwrap,
+//! CRC32); the V2 path never depends on it.
+//!
+//! - [`v1`]: read a V1 bundle, streaming with a fixed 64 KiB buffer: [`v1::decrypt_stream`],
+//!   [`v1::decrypt_to_file`] (atomic), [`v1::decrypt`].
+//! - [`Migrator`]: one V1 bundle to one V2 bundle without the plaintext ever touching the disk;
+//!   [`Migrator::migrate_file`] writes the V2 file atomically after verifying both sides.
+//! - [`batch`]: many bundles from a JSON list into an output directory, with a per-bundle
+//!   report, resumable after a crash; a bad bundle is reported and skipped.
+//! - [`config`]: text edits of `capacitor.config.ts`/`.js` that replace `privateKey` by
+//!   `publicKey`; [`check_v1_key_pair`] for the key files.
+//!
+//! **A V1 private key has shipped in every copy of the app: treat it as public** (`spec/v1.md`
+//! section 7 step 4). It is needed once, here, to read the old bundles; never use it again,
+//! and treat every bundle ever encrypted to it as disclosed. V1 input is untrusted data even
+//! when its CRC32 matches (`spec/v1.md` section 8).
+//!
+//! ```
+//! # #[cfg(feature = "v1-writer-insecure-testing")] {
+//! use otaseal_keys::{KeySize, Limits, PrivateKey};
+//! use otaseal_migrate::v1;
+//!
+//! let v1_key = PrivateKey::generate(KeySize::Rsa2048)?;
+//! let (ct, ivsk, crc) = v1::insecure_testing::encrypt(b"bundle", v1_key.public_key())?;
+//! let plain = v1::decrypt(&ct, &v1_key, &ivsk, Some(crc), &Limits::default())?;
+//! assert_eq!(plain, b"bundle");
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod batch;
+pub mod config;
+mod error;
+mod fsutil;
+mod migrate;
+pub mod v1;
+
+pub use error::Error;
+pub use migrate::{Migrated, Migrator};
+pub use otaseal_envelope::STREAM_BUFFER_LEN;
+
+use otaseal_keys::{PrivateKey, PublicKey};
+
+/// Checks that a V1 public key file belongs to the V1 private key (same modulus and exponent,
+/// compared by SPKI fingerprint).
+///
+/// # Errors
+/// [`Error::InvalidInput`] if they differ.
+pub fn check_v1_key_pair(private: &PrivateKey, public: &PublicKey) -> Result<(), Error> {
+    if private.public_key().fingerprint() == public.fingerprint() {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(
+            "the V1 public key does not belong to the V1 private key".into(),
+        ))
+    }
+}

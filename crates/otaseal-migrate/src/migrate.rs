@@ -1,0 +1,234 @@
+//! Migration of one V1 bundle to V2 (`spec/v1.md` section 7 step 3).
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use otaseal_envelope::v2::{self, Encryptor, Verification};
+use otaseal_keys::PrivateKey;
+use otaseal_wire::{
+    ChecksumFormat, Crc32Checksum, IvSessionKey, Limits, Sha256Checksum, SignedChecksum,
+};
+
+use crate::v1::{self, V1Verified};
+use crate::{Error, fsutil};
+
+/// What migrating one bundle gives the update server: the V2 `session_key` and `checksum`,
+/// plus the plain SHA-256 and the V1 CRC32 for the record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Migrated {
+    /// The new V2 `ivSessionKey` (API `session_key`).
+    pub iv_session_key: IvSessionKey,
+    /// SHA-256 of the plaintext zip.
+    pub checksum: Sha256Checksum,
+    /// The checksum signed by the V2 key, in the requested form (API `checksum`).
+    pub signed_checksum: SignedChecksum,
+    /// CRC-32 of the plaintext, as V1 recorded it.
+    pub v1_crc32: Crc32Checksum,
+    /// Whether the V1 side was checked against a CRC32 given by the caller.
+    pub v1_crc32_checked: bool,
+    /// Plaintext length in bytes.
+    pub plaintext_len: u64,
+    /// V2 ciphertext length in bytes.
+    pub ciphertext_len: u64,
+}
+
+/// Migrates V1 bundles to V2 with one V1 private key and one V2 private key.
+///
+/// The plaintext is never written anywhere: the V1 body is decrypted in 64 KiB pieces straight
+/// into a V2 [`Encryptor`], and the V2 result is kept only if the V1 side verified (padding,
+/// and the CRC32 when given).
+///
+/// ```
+/// # #[cfg(feature = "v1-writer-insecure-testing")] {
+/// use otaseal_envelope::v2::{self, Verification};
+/// use otaseal_keys::{KeySize, Limits, PrivateKey};
+/// use otaseal_migrate::{Migrator, v1};
+///
+/// let v1_key = PrivateKey::generate(KeySize::Rsa2048)?;
+/// let v2_key = PrivateKey::generate(KeySize::Rsa2048)?;
+/// let (v1_ct, v1_ivsk, crc) = v1::insecure_testing::encrypt(b"PK zip", v1_key.public_key())?;
+///
+/// let migrator = Migrator::new(&v1_key, &v2_key)?;
+/// let (v2_ct, out) = migrator.migrate_stream(&v1_ct[..], Vec::new(), &v1_ivsk, Some(crc))?;
+///
+/// let plain = v2::decrypt(
+///     &v2_ct,
+///     v2_key.public_key(),
+///     &out.iv_session_key,
+///     Verification::SignedChecksum(&out.signed_checksum),
+///     &Limits::default(),
+/// )?;
+/// assert_eq!(plain, b"PK zip");
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Migrator<'k> {
+    v1_key: &'k PrivateKey,
+    v2_key: &'k PrivateKey,
+    format: ChecksumFormat,
+    limits: Limits,
+}
+
+impl<'k> Migrator<'k> {
+    /// A migrator from `v1_key` (the V1 private key that V1 apps shipped) to `v2_key` (the
+    /// developer's new V2 private key), writing hex signed checksums under default limits.
+    ///
+    /// # Errors
+    /// [`Error::Key`] if the V2 key is not what Capgo devices accept (RSA-2048, e = 65537);
+    /// [`Error::KeyReused`] if the V2 key is the V1 key (`spec/v1.md` section 7 step 1).
+    pub fn new(v1_key: &'k PrivateKey, v2_key: &'k PrivateKey) -> Result<Self, Error> {
+        v2_key.public_key().check_capgo_compatible()?;
+        if v1_key.public_key().fingerprint() == v2_key.public_key().fingerprint() {
+            return Err(Error::KeyReused);
+        }
+        Ok(Self {
+            v1_key,
+            v2_key,
+            format: ChecksumFormat::Hex,
+            limits: Limits::default(),
+        })
+    }
+
+    /// Sets the signed checksum's form, which the target plugin version dictates
+    /// (`spec/v2.md` section 5).
+    #[must_use]
+    pub fn checksum_format(mut self, format: ChecksumFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Sets the limits (the largest bundle, in particular).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits in use.
+    #[must_use]
+    pub fn limits_ref(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The signed checksum form in use.
+    #[must_use]
+    pub fn format(&self) -> ChecksumFormat {
+        self.format
+    }
+
+    /// Migrates one V1 bundle read from `reader` into V2 ciphertext written to `writer`.
+    ///
+    /// `writer` receives V2 ciphertext before the V1 side is verified: on error, discard it
+    /// ([`migrate_file`](Self::migrate_file) does). The ciphertext reveals nothing without the
+    /// V2 session key, which is only output on success.
+    ///
+    /// # Errors
+    /// The errors of [`v1::decrypt_stream`], and [`Error::Envelope`] if V2 encryption or
+    /// signing fails.
+    pub fn migrate_stream<R: Read, W: Write>(
+        &self,
+        reader: R,
+        writer: W,
+        v1_iv_session_key: &IvSessionKey,
+        v1_crc32: Option<Crc32Checksum>,
+    ) -> Result<(W, Migrated), Error> {
+        let mut enc = Encryptor::new(self.v2_key, self.format, writer)?;
+        let v1 = v1::decrypt_stream(
+            reader,
+            &mut enc,
+            self.v1_key,
+            v1_iv_session_key,
+            v1_crc32,
+            &self.limits,
+        )?;
+        let (writer, out) = enc.finish()?;
+        Ok((
+            writer,
+            Migrated {
+                iv_session_key: out.iv_session_key,
+                checksum: out.checksum,
+                signed_checksum: out.signed_checksum,
+                v1_crc32: v1.crc32,
+                v1_crc32_checked: v1.crc32_checked,
+                plaintext_len: out.plaintext_len,
+                ciphertext_len: out.ciphertext_len,
+            },
+        ))
+    }
+
+    /// Migrates the V1 bundle `src` to the V2 bundle `dest`, atomically: the V2 ciphertext
+    /// goes to a temporary file beside `dest`, is verified with the V2 public key
+    /// (`spec/v1.md` section 7 step 3: session key, padding and signed checksum, in a second
+    /// streaming pass), and only then renamed over `dest`. On any error nothing is left and an
+    /// existing `dest` is untouched. `src` and `dest` may be the same path.
+    ///
+    /// # Errors
+    /// As [`migrate_stream`](Self::migrate_stream); [`Error::TooLarge`] is checked on the
+    /// file's size before any work; [`Error::Envelope`] if the V2 result does not verify.
+    pub fn migrate_file(
+        &self,
+        src: &Path,
+        dest: &Path,
+        v1_iv_session_key: &IvSessionKey,
+        v1_crc32: Option<Crc32Checksum>,
+    ) -> Result<Migrated, Error> {
+        let input = self.open_bounded(src)?;
+        let tmp = fsutil::temp_beside(dest)?;
+        let (tmp, out) = self.migrate_stream(
+            io::BufReader::with_capacity(crate::STREAM_BUFFER_LEN, input),
+            tmp,
+            v1_iv_session_key,
+            v1_crc32,
+        )?;
+        tmp.as_file().sync_all()?;
+        let verified = v2::decrypt_stream(
+            io::BufReader::with_capacity(crate::STREAM_BUFFER_LEN, tmp.reopen()?),
+            io::sink(),
+            self.v2_key.public_key(),
+            &out.iv_session_key,
+            Verification::SignedChecksum(&out.signed_checksum),
+            &self.limits,
+        )?;
+        if verified.checksum != out.checksum || verified.plaintext_len != out.plaintext_len {
+            // Cannot happen unless the disk changed the file under us.
+            return Err(Error::Envelope(otaseal_envelope::Error::Decryption));
+        }
+        tmp.persist(dest).map_err(|e| Error::Io(e.error))?;
+        Ok(out)
+    }
+
+    /// Decrypts and verifies the V1 bundle `src` without writing anything: what a dry run
+    /// checks.
+    ///
+    /// # Errors
+    /// As [`v1::decrypt_stream`].
+    pub fn check_v1_file(
+        &self,
+        src: &Path,
+        v1_iv_session_key: &IvSessionKey,
+        v1_crc32: Option<Crc32Checksum>,
+    ) -> Result<V1Verified, Error> {
+        let input = self.open_bounded(src)?;
+        v1::decrypt_stream(
+            io::BufReader::with_capacity(crate::STREAM_BUFFER_LEN, input),
+            io::sink(),
+            self.v1_key,
+            v1_iv_session_key,
+            v1_crc32,
+            &self.limits,
+        )
+    }
+
+    fn open_bounded(&self, src: &Path) -> Result<File, Error> {
+        let input = File::open(src)?;
+        if input.metadata()?.len() > self.limits.max_bundle_len {
+            return Err(Error::TooLarge {
+                max: self.limits.max_bundle_len,
+            });
+        }
+        Ok(input)
+    }
+}
