@@ -37,11 +37,13 @@ pub enum KeyError {
         /// The kind found.
         found: KeyKind,
     },
-    /// A modulus size that otaseal does not generate (only 2048, 3072 and 4096).
+    /// A modulus size that otaseal does not read or generate (only 2048, 3072 and 4096 bits).
     UnsupportedSize {
         /// The requested size in bits.
         bits: usize,
     },
+    /// A public exponent other than 65537.
+    UnsupportedExponent,
     /// The key is readable but not what Capgo devices accept (RSA-2048, e = 65537).
     NotCapgoCompatible {
         /// Modulus size in bits.
@@ -77,6 +79,9 @@ impl fmt::Display for KeyError {
             }
             KeyError::UnsupportedSize { bits } => {
                 write!(f, "RSA-{bits} is not supported; use 2048, 3072 or 4096 bits")
+            }
+            KeyError::UnsupportedExponent => {
+                f.write_str("RSA public exponent is not 65537, the only exponent otaseal accepts")
             }
             KeyError::NotCapgoCompatible { bits } => write!(
                 f,

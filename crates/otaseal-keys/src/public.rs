@@ -6,7 +6,7 @@ use rsa::pkcs8::EncodePublicKey;
 use rsa::traits::PublicKeyParts;
 
 use crate::decode::{self, Container, DecodedKey, KeyEncoding, KeyKind};
-use crate::{CAPGO_KEY_BITS, Fingerprint, KeyError};
+use crate::{CAPGO_KEY_BITS, Fingerprint, KeyError, KeySize};
 
 /// An RSA public key: what a device holds, and what verifies V2 bundles.
 #[derive(Clone, PartialEq, Eq)]
@@ -22,7 +22,16 @@ impl PublicKey {
     ///
     /// # Errors
     /// [`KeyError::Encoding`] if the key cannot be DER-encoded (an invalid key).
+    /// [`KeyError::UnsupportedSize`] unless the modulus is 2048, 3072 or 4096 bits and
+    /// [`KeyError::UnsupportedExponent`] unless `e` = 65537 (`spec/keys.md` section 2).
     pub fn from_rsa(inner: rsa::PublicKey) -> Result<Self, KeyError> {
+        let bits = inner.n().as_ref().bit_width_vartime() as usize;
+        if KeySize::try_from(bits).is_err() {
+            return Err(KeyError::UnsupportedSize { bits });
+        }
+        if *inner.e() != rsa::BoxedUint::from(65_537u32) {
+            return Err(KeyError::UnsupportedExponent);
+        }
         let pkcs1 = inner
             .to_pkcs1_der()
             .map_err(|e| KeyError::Encoding(e.to_string()))?;

@@ -284,6 +284,18 @@ fn malformed_keys_are_rejected_with_the_reason() {
 }
 
 #[test]
+fn other_sizes_and_exponents_are_rejected() {
+    assert_eq!(
+        decode_any(&data("rsa1024.key"), &L).unwrap_err(),
+        KeyError::UnsupportedSize { bits: 1024 }
+    );
+    assert_eq!(
+        decode_any(&data("rsa2048-e3.key"), &L).unwrap_err(),
+        KeyError::UnsupportedExponent
+    );
+}
+
+#[test]
 fn sizes_are_generated_and_flagged() {
     assert_eq!(
         KeySize::try_from(1024).unwrap_err(),
