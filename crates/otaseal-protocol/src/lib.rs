@@ -1,3 +1,151 @@
-//! otaseal-protocol: under construction in this commit series.
+//! Serde types and validation of the Capgo update protocol, as specified in
+//! `spec/protocol.md`: what `@capgo/capacitor-updater` sends to `/updates`, `/stats` and
+//! `/channel_self`, and what a server answers.
+//!
+//! - Requests: [`DeviceInfo`] (the info object of every request), [`UpdateRequest`],
+//!   [`StatsBody`] (one [`StatsEvent`] or a batch, with an open [`StatsAction`]),
+//!   [`ChannelRequest`] and [`ChannelListQuery`].
+//! - Responses: [`UpdateResponse`] ([`UpdateAvailable`], [`NoUpdate`] with an open
+//!   [`ResponseKind`], [`RateLimited`]), [`StatsResponse`], [`ChannelResponse`],
+//!   [`ErrorResponse`].
+//! - [`classify_update_response`] reads a body as current Android plugins do;
+//!   [`v2_update_response`] builds the answer for a V2 bundle from the envelope's outputs.
+//!
+//! Every message has a strict `parse` (size checked against `Limits::max_json_len` before
+//! parsing, then every rule, each error naming the JSON field and the rule:
+//! [`ValidationError`]), a lenient `from_json` (only what a device would also fail on), a
+//! `validate` for values built in code, and a canonical `to_json`. Unknown fields are kept, in
+//! order, so that a message written back is byte-identical to the canonical text it was read
+//! from ([`to_canonical_json`]).
+//!
+//! ```
+//! use otaseal_protocol::{Limits, NoUpdate, UpdateRequest, UpdateResponse};
+//!
+//! let limits = Limits::default();
+//! let body = br#"{"platform":"android","device_id":"0b5f5e4a-2c1d-4f3e-9a8b-7c6d5e4f3a2b",
+//!   "app_id":"com.example.app","version_build":"1.0","version_name":"1.0.1",
+//!   "plugin_version":"8.51.14","is_emulator":false,"is_prod":true}"#;
+//! let request = UpdateRequest::parse(body, &limits)?;
+//! assert_eq!(request.info.version_name.as_deref(), Some("1.0.1"));
+//!
+//! // Nothing newer: answer with kind "up_to_date" and no success fields.
+//! let answer = UpdateResponse::NoUpdate(NoUpdate::up_to_date());
+//! answer.validate(&limits)?;
+//! # Ok::<(), otaseal_protocol::ValidationErrors>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+mod builder;
+mod channel;
+mod check;
+mod device;
+mod error;
+mod grammar;
+mod message;
+mod response;
+mod stats;
+
+pub use builder::v2_update_response;
+pub use channel::{
+    ChannelCurrent, ChannelInfo, ChannelListQuery, ChannelMethod, ChannelRequest, ChannelResponse,
+    ChannelStatus, UnknownChannelMethod,
+};
+pub use device::{DeviceInfo, Platform, UnknownPlatform, UpdateRequest};
+pub use error::{LengthUnit, ValidationError, ValidationErrors};
+pub use message::to_canonical_json;
+pub use otaseal_wire::Limits;
+pub use response::{
+    Classification, DISABLE_AUTO_UPDATE_TO_MAJOR, ErrorResponse, ManifestEntry,
+    NO_NEW_VERSION_AVAILABLE, NoUpdate, RateLimited, ResponseKind, STORE_UPDATE_REQUIRED,
+    TOO_MANY_REQUESTS, UnknownKind, UpdateAvailable, UpdateResponse, classify_update_response,
+    kind_for_error_code,
+};
+pub use stats::{
+    MAX_METADATA_KEY_LEN, MAX_METADATA_KEYS, MAX_METADATA_VALUE_LEN, StatsAction, StatsBody,
+    StatsEvent, StatsOk, StatsResponse, StatsResult, UnknownAction,
+};
+
+/// The version of the protocol specification this crate implements (`spec/protocol.md`).
+pub const PROTOCOL_VERSION: &str = "0.1.0";
+
+/// Capgo's `fixSemver`, which the backend applies to `version_build`: `builtin` and `unknown`
+/// become `0.0.0`, and `.0` is appended until there are two dots.
+///
+/// ```
+/// assert_eq!(otaseal_protocol::fix_semver("1"), "1.0.0");
+/// assert_eq!(otaseal_protocol::fix_semver("2.4"), "2.4.0");
+/// assert_eq!(otaseal_protocol::fix_semver("builtin"), "0.0.0");
+/// assert_eq!(otaseal_protocol::fix_semver("1.2.3-rc.1"), "1.2.3-rc.1");
+/// ```
+#[must_use]
+pub fn fix_semver(version: &str) -> std::borrow::Cow<'_, str> {
+    grammar::fix_semver(version)
+}
+
+/// Which message a document is meant to be, for [`validate_json`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageKind {
+    /// The body of `POST {updateUrl}`.
+    UpdateRequest,
+    /// The answer to it.
+    UpdateResponse,
+    /// The body of `POST {statsUrl}`: one event or a batch.
+    StatsRequest,
+    /// The answer to it.
+    StatsResponse,
+    /// A channel request: the body for `set`, `get` and `delete`, the query for `list`.
+    ChannelRequest(ChannelMethod),
+    /// The answer to a channel request.
+    ChannelResponse(ChannelMethod),
+}
+
+impl MessageKind {
+    /// A short name: `request`, `response`, `stats`, `stats-response`, `channel`,
+    /// `channel-response`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            MessageKind::UpdateRequest => "request",
+            MessageKind::UpdateResponse => "response",
+            MessageKind::StatsRequest => "stats",
+            MessageKind::StatsResponse => "stats-response",
+            MessageKind::ChannelRequest(_) => "channel",
+            MessageKind::ChannelResponse(_) => "channel-response",
+        }
+    }
+}
+
+/// Parses and validates `bytes` as a message of `kind`.
+///
+/// ```
+/// use otaseal_protocol::{ChannelMethod, Limits, MessageKind, validate_json};
+///
+/// let l = Limits::default();
+/// assert!(validate_json(MessageKind::StatsRequest, b"[]", &l).is_ok());
+/// let e = validate_json(MessageKind::ChannelResponse(ChannelMethod::Set), br#"{"status":"ok","error":""}"#, &l)
+///     .unwrap_err();
+/// assert_eq!(e.first().to_string(), "error: must not be empty");
+/// ```
+///
+/// # Errors
+/// Every rule the document breaks, each naming its field.
+pub fn validate_json(
+    kind: MessageKind,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(), ValidationErrors> {
+    match kind {
+        MessageKind::UpdateRequest => UpdateRequest::parse(bytes, limits).map(drop),
+        MessageKind::UpdateResponse => UpdateResponse::parse(bytes, limits).map(drop),
+        MessageKind::StatsRequest => StatsBody::parse(bytes, limits).map(drop),
+        MessageKind::StatsResponse => StatsResponse::parse(bytes, limits).map(drop),
+        MessageKind::ChannelRequest(ChannelMethod::List) => {
+            ChannelListQuery::parse(bytes, limits).map(drop)
+        }
+        MessageKind::ChannelRequest(m) => ChannelRequest::parse(bytes, m, limits).map(drop),
+        MessageKind::ChannelResponse(m) => ChannelResponse::parse(bytes, m, limits).map(drop),
+    }
+}
