@@ -1,6 +1,11 @@
 //! Golden fixtures (`spec/protocol.md` section 7): every file in `tests/fixtures/` parses
 //! strictly as the message it is named for, validates, and is written back byte for byte.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code"
+)]
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -44,15 +49,42 @@ const FIXTURES: &[(&str, Kind)] = &[
     ("stats.batch.empty.json", Kind::Stats),
     ("stats.response.single.json", Kind::StatsResponse),
     ("stats.response.batch.json", Kind::StatsResponse),
-    ("channel.set.request.json", Kind::ChannelRequest(ChannelMethod::Set)),
-    ("channel.get.request.json", Kind::ChannelRequest(ChannelMethod::Get)),
-    ("channel.delete.request.json", Kind::ChannelRequest(ChannelMethod::Delete)),
-    ("channel.list.query.json", Kind::ChannelRequest(ChannelMethod::List)),
-    ("channel.set.response.json", Kind::ChannelResponse(ChannelMethod::Set)),
-    ("channel.get.response.json", Kind::ChannelResponse(ChannelMethod::Get)),
-    ("channel.delete.response.json", Kind::ChannelResponse(ChannelMethod::Delete)),
-    ("channel.list.response.json", Kind::ChannelResponse(ChannelMethod::List)),
-    ("channel.error.json", Kind::ChannelResponse(ChannelMethod::Get)),
+    (
+        "channel.set.request.json",
+        Kind::ChannelRequest(ChannelMethod::Set),
+    ),
+    (
+        "channel.get.request.json",
+        Kind::ChannelRequest(ChannelMethod::Get),
+    ),
+    (
+        "channel.delete.request.json",
+        Kind::ChannelRequest(ChannelMethod::Delete),
+    ),
+    (
+        "channel.list.query.json",
+        Kind::ChannelRequest(ChannelMethod::List),
+    ),
+    (
+        "channel.set.response.json",
+        Kind::ChannelResponse(ChannelMethod::Set),
+    ),
+    (
+        "channel.get.response.json",
+        Kind::ChannelResponse(ChannelMethod::Get),
+    ),
+    (
+        "channel.delete.response.json",
+        Kind::ChannelResponse(ChannelMethod::Delete),
+    ),
+    (
+        "channel.list.response.json",
+        Kind::ChannelResponse(ChannelMethod::List),
+    ),
+    (
+        "channel.error.json",
+        Kind::ChannelResponse(ChannelMethod::Get),
+    ),
 ];
 
 fn dir() -> PathBuf {
@@ -69,15 +101,24 @@ fn round_trip(kind: Kind, bytes: &[u8]) -> (String, String) {
     match kind {
         Kind::UpdateRequest => (
             UpdateRequest::parse(bytes, &l).unwrap().to_json().unwrap(),
-            UpdateRequest::from_json(bytes, &l).unwrap().to_json().unwrap(),
+            UpdateRequest::from_json(bytes, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
         ),
         Kind::UpdateResponse => (
             UpdateResponse::parse(bytes, &l).unwrap().to_json().unwrap(),
-            UpdateResponse::from_json(bytes, &l).unwrap().to_json().unwrap(),
+            UpdateResponse::from_json(bytes, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
         ),
         Kind::Error => (
             ErrorResponse::parse(bytes, &l).unwrap().to_json().unwrap(),
-            ErrorResponse::from_json(bytes, &l).unwrap().to_json().unwrap(),
+            ErrorResponse::from_json(bytes, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
         ),
         Kind::Stats => (
             StatsBody::parse(bytes, &l).unwrap().to_json().unwrap(),
@@ -85,19 +126,40 @@ fn round_trip(kind: Kind, bytes: &[u8]) -> (String, String) {
         ),
         Kind::StatsResponse => (
             StatsResponse::parse(bytes, &l).unwrap().to_json().unwrap(),
-            StatsResponse::from_json(bytes, &l).unwrap().to_json().unwrap(),
+            StatsResponse::from_json(bytes, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
         ),
         Kind::ChannelRequest(ChannelMethod::List) => (
-            ChannelListQuery::parse(bytes, &l).unwrap().to_json().unwrap(),
-            ChannelListQuery::from_json(bytes, &l).unwrap().to_json().unwrap(),
+            ChannelListQuery::parse(bytes, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
+            ChannelListQuery::from_json(bytes, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
         ),
         Kind::ChannelRequest(m) => (
-            ChannelRequest::parse(bytes, m, &l).unwrap().to_json().unwrap(),
-            ChannelRequest::from_json(bytes, &l).unwrap().to_json().unwrap(),
+            ChannelRequest::parse(bytes, m, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
+            ChannelRequest::from_json(bytes, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
         ),
         Kind::ChannelResponse(m) => (
-            ChannelResponse::parse(bytes, m, &l).unwrap().to_json().unwrap(),
-            ChannelResponse::from_json(bytes, m, &l).unwrap().to_json().unwrap(),
+            ChannelResponse::parse(bytes, m, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
+            ChannelResponse::from_json(bytes, m, &l)
+                .unwrap()
+                .to_json()
+                .unwrap(),
         ),
     }
 }
@@ -123,8 +185,7 @@ fn every_fixture_round_trips_byte_identically() {
         assert_eq!(strict, text, "{name}: strict round trip");
         assert_eq!(lenient, text, "{name}: lenient round trip");
         if let Some(mk) = message_kind(kind) {
-            validate_json(mk, &bytes, &Limits::default())
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            validate_json(mk, &bytes, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
 }
@@ -137,12 +198,14 @@ fn every_fixture_file_is_listed_here_and_in_the_spec() {
         .collect();
     let listed: BTreeSet<String> = FIXTURES.iter().map(|(n, _)| (*n).to_owned()).collect();
     assert_eq!(on_disk, listed);
-    let spec = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/protocol.md"),
-    )
-    .unwrap();
+    let spec =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/protocol.md"))
+            .unwrap();
     for name in &listed {
-        assert!(spec.contains(&format!("`{name}`")), "{name} is not in spec/protocol.md");
+        assert!(
+            spec.contains(&format!("`{name}`")),
+            "{name} is not in spec/protocol.md"
+        );
     }
 }
 
@@ -160,7 +223,10 @@ fn unknown_fields_round_trip_in_place() {
     let UpdateResponse::NoUpdate(n) = &r else {
         panic!("no update")
     };
-    assert_eq!(n.extra.keys().collect::<Vec<_>>(), ["major", "version", "old"]);
+    assert_eq!(
+        n.extra.keys().collect::<Vec<_>>(),
+        ["major", "version", "old"]
+    );
 }
 
 #[test]
@@ -229,7 +295,10 @@ fn typed_accessors_on_fixtures() {
     assert!(plain.sha256_checksum().is_ok());
 
     let req = UpdateRequest::parse(&read("update.request.android.json"), &l).unwrap();
-    assert_eq!(req.info.key_id().unwrap().unwrap().as_str(), "MIIBCgKCAQEAuGbpniuu");
+    assert_eq!(
+        req.info.key_id().unwrap().unwrap().as_str(),
+        "MIIBCgKCAQEAuGbpniuu"
+    );
     let ios = UpdateRequest::parse(&read("update.request.ios.json"), &l).unwrap();
     assert_eq!(ios.info.effective_version_name(), Some("2.3"));
     assert_eq!(ios.info.version_build_semver().as_deref(), Some("2.3.0"));
@@ -239,8 +308,7 @@ fn typed_accessors_on_fixtures() {
         ("update.rate-limited.json", 60),
         ("update.rate-limited.capgo.json", 60),
     ] {
-        let UpdateResponse::RateLimited(r) = UpdateResponse::parse(&read(name), &l).unwrap()
-        else {
+        let UpdateResponse::RateLimited(r) = UpdateResponse::parse(&read(name), &l).unwrap() else {
             panic!("rate limited")
         };
         assert_eq!(r.retry_after_seconds(), Some(seconds), "{name}");
@@ -253,8 +321,12 @@ fn typed_accessors_on_fixtures() {
         Some(StatsAction::DownloadManifestFileFail)
     );
     let list = ChannelListQuery::parse(&read("channel.list.query.json"), &l).unwrap();
-    let body = ChannelRequest::parse(&read("channel.delete.request.json"), ChannelMethod::Delete, &l)
-        .unwrap();
+    let body = ChannelRequest::parse(
+        &read("channel.delete.request.json"),
+        ChannelMethod::Delete,
+        &l,
+    )
+    .unwrap();
     assert_eq!(list.to_info(&l).unwrap(), body.info);
     assert_eq!(ChannelListQuery::from_info(&body.info), list);
 }
