@@ -40,6 +40,7 @@
 mod error;
 mod rsa_ops;
 pub mod v2;
+pub mod v3;
 
 pub use error::Error;
 pub use rsa_ops::{recover_payload, sign_payload};

@@ -1,0 +1,86 @@
+//! V3 throughput: `open` of a 64 MiB bundle (one core), sealing, and header parsing.
+//!
+//! Keys are the committed RSA-4096 vector keys (`spec/vectors/v3/keys/`), so no key is
+//! generated here. The ciphertext is built outside the timed loop and checked to open.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    missing_docs,
+    reason = "bench code; criterion_group! generates an undocumented function"
+)]
+
+use std::hint::black_box;
+use std::io;
+use std::path::PathBuf;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use otaseal_envelope::v3::{self, Context, Header, Policy, Sealer, TrustedKeys};
+use otaseal_keys::{Limits, PrivateKey};
+
+const L: Limits = Limits::DEFAULT;
+
+fn key(name: &str) -> PrivateKey {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../spec/vectors/v3/keys")
+        .join(format!("{name}.key"));
+    PrivateKey::from_bytes(&std::fs::read(p).unwrap(), &L).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let signer = key("signer1");
+    let device = key("recipient1");
+    let size: usize = 64 << 20;
+    let plain: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+    let ctx = Context::new(
+        "com.example.app",
+        "production",
+        "1.0.0",
+        1,
+        1_700_000_000,
+        4_000_000_000,
+    );
+    let sealer = Sealer::new(&signer, &[device.public_key()], ctx).unwrap();
+    let sealed = sealer.seal(&plain).unwrap();
+    let policy = Policy::new(
+        TrustedKeys::from_keys([signer.public_key().clone()]),
+        "com.example.app",
+    )
+    .now(1_800_000_000);
+    let opened = v3::open_bytes(&sealed, &device, &policy, &L).unwrap();
+    assert_eq!(opened.as_slice(), plain.as_slice());
+
+    let mut g = c.benchmark_group("v3");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(size as u64));
+    g.bench_function("open_64MiB_to_sink", |b| {
+        b.iter(|| {
+            v3::open(
+                black_box(sealed.as_slice()),
+                io::sink(),
+                &device,
+                &policy,
+                &L,
+            )
+            .unwrap()
+        });
+    });
+    g.bench_function("seal_64MiB_in_memory", |b| {
+        b.iter(|| sealer.seal(black_box(&plain)).unwrap());
+    });
+    g.finish();
+
+    let header_bytes = v3::read_signed_header(sealed.as_slice(), &L)
+        .unwrap()
+        .header_bytes()
+        .to_vec();
+    let mut g = c.benchmark_group("v3_header");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("parse_1024_chunks", |b| {
+        b.iter(|| Header::parse(black_box(&header_bytes), &L).unwrap());
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,633 @@
+//! Generates the V3 test vectors of `spec/vectors/v3/` (`spec/v3.md` section 9).
+//!
+//! ```text
+//! cargo run -p otaseal-envelope --example gen_v3_vectors [-- OUT_DIR]
+//! ```
+//!
+//! All randomness (RSA key generation, content keys, OAEP seeds, PSS salts, blinding) comes
+//! from a SHA-256 counter-mode generator with fixed seeds, one per purpose, so a rerun with the
+//! same `rsa` crate rewrites identical files (CI can check `git diff --exit-code`). Keys are
+//! written as PKCS#1 PEM and reused when present, since RSA-4096 generation takes seconds.
+//! The generator is deterministic on purpose; never use [`SeededRng`] outside test vectors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation,
+    reason = "generator code: any failure aborts generation"
+)]
+
+use std::convert::Infallible;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use otaseal_envelope::v3::{self, Context, RotationStatement, Sealer};
+use otaseal_keys::{Limits, PrivateKey};
+use rand_core::{TryCryptoRng, TryRng};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const L: Limits = Limits::DEFAULT;
+const APP: &str = "com.example.app";
+const CHANNEL: &str = "production";
+const CREATED: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const EXPIRES: u64 = 1_798_761_600; // 2027-01-01T00:00:00Z
+const NOW: u64 = 1_780_000_000; // 2026-05-28, inside the validity period
+const SEQ: u64 = 42;
+
+/// SHA-256 in counter mode over a seed: deterministic, for test vectors only.
+struct SeededRng {
+    seed: [u8; 32],
+    counter: u64,
+    block: [u8; 32],
+    used: usize,
+}
+
+impl SeededRng {
+    fn new(label: &str) -> Self {
+        Self {
+            seed: Sha256::digest(format!("otaseal v3 vectors: {label}")).into(),
+            counter: 0,
+            block: [0; 32],
+            used: 32,
+        }
+    }
+}
+
+impl TryRng for SeededRng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for byte in dst {
+            if self.used == 32 {
+                let mut h = Sha256::new();
+                h.update(self.seed);
+                h.update(self.counter.to_be_bytes());
+                self.block = h.finalize().into();
+                self.counter += 1;
+                self.used = 0;
+            }
+            *byte = self.block[self.used];
+            self.used += 1;
+        }
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for SeededRng {}
+
+fn load_or_generate(dir: &Path, name: &str, bits: usize) -> PrivateKey {
+    let path = dir.join(format!("{name}.key"));
+    if let Ok(pem) = fs::read(&path) {
+        return PrivateKey::from_bytes(&pem, &L).unwrap();
+    }
+    eprintln!("generating {name} (RSA-{bits}) from its seed...");
+    let mut rng = SeededRng::new(&format!("key {name}"));
+    let key = PrivateKey::from_rsa(rsa::PrivateKey::new(&mut rng, bits).unwrap()).unwrap();
+    fs::write(&path, key.to_pkcs1_pem().unwrap().as_bytes()).unwrap();
+    fs::write(
+        dir.join(format!("{name}.pub")),
+        key.public_key().to_pkcs1_pem().unwrap(),
+    )
+    .unwrap();
+    key
+}
+
+fn sample(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    base16ct::lower::encode_string(bytes)
+}
+
+/// Splits a sealed file into (header, signature field, body).
+fn split(sealed: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let signed = v3::read_signed_header(sealed, &L).unwrap();
+    let h = signed.header_bytes().len();
+    let s = signed.len();
+    (
+        sealed[..h].to_vec(),
+        sealed[h..s].to_vec(),
+        sealed[s..].to_vec(),
+    )
+}
+
+/// Replaces the header by `header` with a valid signature by `signer`: a correctly signed
+/// header that a verifier must still reject for its encoding.
+fn resign(sealed: &[u8], header: &[u8], signer: &PrivateKey, label: &str) -> Vec<u8> {
+    let (_, _, body) = split(sealed);
+    let mut rng = SeededRng::new(label);
+    let mut out = header.to_vec();
+    out.extend(v3::sign_header_bytes(header, signer, &mut rng).unwrap());
+    out.extend(body);
+    out
+}
+
+/// Offset of the recipient count in a header (after the three strings).
+fn recipients_offset(header: &[u8]) -> usize {
+    let mut at = 46;
+    for _ in 0..3 {
+        at += 1 + header[at] as usize;
+    }
+    at + 8 * 4 + 4 + 4
+}
+
+struct Gen {
+    dir: PathBuf,
+    entries: Vec<Value>,
+}
+
+impl Gen {
+    fn write(&self, file: &str, bytes: &[u8]) {
+        fs::write(self.dir.join(file), bytes).unwrap();
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one vector's fields")]
+    fn entry(
+        &mut self,
+        file: &str,
+        expect: &str,
+        plain: Option<&[u8]>,
+        decryption_key: &str,
+        trusted: &[&str],
+        policy: Value,
+        comment: &str,
+    ) {
+        let mut e = json!({
+            "file": file,
+            "expect": expect,
+            "decryption_key": decryption_key,
+            "trusted": trusted,
+            "app_id": policy.get("app_id").cloned().unwrap_or(json!(APP)),
+            "channel": policy.get("channel").cloned().unwrap_or(json!(CHANNEL)),
+            "min_sequence": policy.get("min_sequence").cloned().unwrap_or(json!(SEQ)),
+            "now": policy.get("now").cloned().unwrap_or(json!(NOW)),
+            "rotations": policy.get("rotations").cloned().unwrap_or(json!([])),
+            "comment": comment,
+        });
+        if let Some(p) = plain {
+            e["plaintext_len"] = json!(p.len());
+            e["plaintext_sha256"] = json!(hex(&Sha256::digest(p)));
+        }
+        self.entries.push(e);
+    }
+}
+
+fn main() {
+    let dir = std::env::args().nth(1).map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors/v3"),
+        PathBuf::from,
+    );
+    let keys_dir = dir.join("keys");
+    fs::create_dir_all(&keys_dir).unwrap();
+    let signer1 = load_or_generate(&keys_dir, "signer1", 4096);
+    let signer2 = load_or_generate(&keys_dir, "signer2", 4096);
+    let recipient1 = load_or_generate(&keys_dir, "recipient1", 4096);
+    let recipient2 = load_or_generate(&keys_dir, "recipient2", 2048);
+    let mut g = Gen {
+        dir: dir.clone(),
+        entries: Vec::new(),
+    };
+    let ctx = Context::new(APP, CHANNEL, "1.0.0", SEQ, CREATED, EXPIRES);
+    let none = json!({});
+
+    // Round trips around the chunk boundaries.
+    for (name, len) in [
+        ("empty", 0usize),
+        ("one-byte", 1),
+        ("chunk-minus-one", 65_535),
+        ("one-chunk", 65_536),
+        ("chunk-plus-one", 65_537),
+    ] {
+        let plain = sample(len);
+        let file = format!("ok-{name}.v3");
+        let sealed = Sealer::new(&signer1, &[recipient1.public_key()], ctx.clone())
+            .unwrap()
+            .seal_with_rng(&plain, &mut SeededRng::new(&file))
+            .unwrap();
+        g.write(&file, &sealed);
+        g.entry(
+            &file,
+            "success",
+            Some(&plain),
+            "recipient1",
+            &["signer1"],
+            none.clone(),
+            &format!("{len} bytes, one RSA-4096 recipient"),
+        );
+    }
+
+    // The base bundle of the header and policy cases: two recipients of different sizes, so
+    // that stanzas can be reordered; small, since these cases fail before the body.
+    let plain = sample(1_000);
+    let sealer = Sealer::new(
+        &signer1,
+        &[recipient1.public_key(), recipient2.public_key()],
+        ctx.clone(),
+    )
+    .unwrap();
+    let base = sealer
+        .seal_with_rng(&plain, &mut SeededRng::new("base"))
+        .unwrap();
+    // The base bundle of the body cases: 3 chunks, the first two full.
+    let multi_plain = sample(2 * 65_536 + 100);
+    let multi = Sealer::new(&signer1, &[recipient1.public_key()], ctx.clone())
+        .unwrap()
+        .seal_with_rng(&multi_plain, &mut SeededRng::new("multi"))
+        .unwrap();
+    g.write("ok-three-chunks.v3", &multi);
+    g.entry(
+        "ok-three-chunks.v3",
+        "success",
+        Some(&multi_plain),
+        "recipient1",
+        &["signer1"],
+        none.clone(),
+        "3 chunks (65536, 65536, 100 bytes)",
+    );
+    g.write("ok-two-recipients.v3", &base);
+    g.entry(
+        "ok-two-recipients.v3",
+        "success",
+        Some(&plain),
+        "recipient1",
+        &["signer1"],
+        none.clone(),
+        "1000 bytes, recipients RSA-4096 and RSA-2048; opened with the first",
+    );
+    g.entry(
+        "ok-two-recipients.v3",
+        "success",
+        Some(&plain),
+        "recipient2",
+        &["signer2", "signer1"],
+        none.clone(),
+        "the same file opened with the RSA-2048 recipient, two trusted keys",
+    );
+
+    // Policy failures on the valid base file.
+    for (expect, policy, comment) in [
+        (
+            "wrong-app",
+            json!({"app_id": "com.example.other"}),
+            "expected app id differs",
+        ),
+        (
+            "wrong-channel",
+            json!({"channel": "beta"}),
+            "expected channel differs",
+        ),
+        (
+            "rollback",
+            json!({"min_sequence": SEQ + 1}),
+            "sequence below the minimum",
+        ),
+        ("expired", json!({"now": EXPIRES}), "now equals expires_at"),
+        (
+            "not-yet-valid",
+            json!({"now": CREATED - 601}),
+            "created_at more than the 600 s skew after now",
+        ),
+    ] {
+        g.entry(
+            "ok-two-recipients.v3",
+            expect,
+            None,
+            "recipient1",
+            &["signer1"],
+            policy,
+            comment,
+        );
+    }
+    g.entry(
+        "ok-one-byte.v3",
+        "not-a-recipient",
+        None,
+        "recipient2",
+        &["signer1"],
+        none.clone(),
+        "sealed for recipient1 only",
+    );
+    g.entry(
+        "ok-one-byte.v3",
+        "untrusted-signer",
+        None,
+        "recipient1",
+        &["signer2"],
+        none.clone(),
+        "signed by signer1, only signer2 trusted",
+    );
+
+    let (header, sigf, body) = split(&base);
+    let chunk = 65_536 + 16;
+    let cat = |parts: &[&[u8]]| parts.concat();
+    let mut bad: Vec<(&str, Vec<u8>, &str, &str)> = Vec::new();
+
+    let mut h = header.clone();
+    h[47] ^= 0x01; // 'c' of the app id becomes 'b': still a valid string
+    bad.push((
+        "bad-flipped-header-byte.v3",
+        cat(&[&h, &sigf, &body]),
+        "bad-signature",
+        "one bit of the app id flipped",
+    ));
+    let mut s = sigf.clone();
+    s[100] ^= 0x01;
+    bad.push((
+        "bad-flipped-signature-byte.v3",
+        cat(&[&header, &s, &body]),
+        "bad-signature",
+        "one bit of the signature flipped",
+    ));
+    let (mh, ms, mb) = split(&multi);
+    let mut b = mb.clone();
+    b[chunk + 10] ^= 0x01;
+    bad.push((
+        "bad-flipped-chunk-byte.v3",
+        cat(&[&mh, &ms, &b]),
+        "decryption",
+        "one bit of chunk 1 flipped",
+    ));
+    bad.push((
+        "bad-truncated-last-chunk.v3",
+        cat(&[&mh, &ms, &mb[..mb.len() - 1]]),
+        "truncated",
+        "last byte of the last chunk (its tag) removed",
+    ));
+    bad.push((
+        "bad-truncated-to-chunk-boundary.v3",
+        cat(&[&mh, &ms, &mb[..2 * chunk]]),
+        "truncated",
+        "last chunk removed",
+    ));
+    bad.push((
+        "bad-dropped-chunk.v3",
+        cat(&[&mh, &ms, &mb[chunk..]]),
+        "decryption",
+        "chunk 0 removed",
+    ));
+    bad.push((
+        "bad-swapped-chunks.v3",
+        cat(&[
+            &mh,
+            &ms,
+            &mb[chunk..2 * chunk],
+            &mb[..chunk],
+            &mb[2 * chunk..],
+        ]),
+        "decryption",
+        "chunks 0 and 1 swapped",
+    ));
+    bad.push((
+        "bad-duplicated-chunk.v3",
+        cat(&[&mh, &ms, &mb[..chunk], &mb[..]]),
+        "decryption",
+        "chunk 0 repeated",
+    ));
+    bad.push((
+        "bad-extra-chunk.v3",
+        cat(&[&mh, &ms, &mb, &mb[2 * chunk..]]),
+        "trailing-data",
+        "last chunk appended again",
+    ));
+    bad.push((
+        "bad-trailing-byte.v3",
+        cat(&[&base, &[0]]),
+        "trailing-data",
+        "one zero byte appended",
+    ));
+    let mut h = header.clone();
+    h[9] = 2;
+    bad.push((
+        "bad-unknown-suite.v3",
+        cat(&[&h, &sigf, &body]),
+        "unknown-suite",
+        "suite id 2",
+    ));
+    let mut h = header.clone();
+    h[8] = 4;
+    bad.push((
+        "bad-version.v3",
+        cat(&[&h, &sigf, &body]),
+        "unsupported-version",
+        "version 4",
+    ));
+    let mut h = header.clone();
+    h[0] = b'O';
+    bad.push((
+        "bad-magic.v3",
+        cat(&[&h, &sigf, &body]),
+        "bad-magic",
+        "magic altered",
+    ));
+    let mut h = header.clone();
+    h[10..14].copy_from_slice(&u32::MAX.to_be_bytes());
+    bad.push((
+        "bad-header-too-large.v3",
+        cat(&[&h, &sigf, &body]),
+        "too-large",
+        "header_len 2^32-1, above the limit",
+    ));
+
+    // Correctly signed, non-canonical headers.
+    let r = recipients_offset(&header);
+    let s1_len = 34 + u16::from_be_bytes([header[r + 2 + 32], header[r + 2 + 33]]) as usize;
+    let s2_start = r + 2 + s1_len;
+    let s2_len = 34 + u16::from_be_bytes([header[s2_start + 32], header[s2_start + 33]]) as usize;
+    let mut h = header[..r + 2].to_vec();
+    h.extend_from_slice(&header[s2_start..s2_start + s2_len]);
+    h.extend_from_slice(&header[r + 2..s2_start]);
+    h.extend_from_slice(&header[s2_start + s2_len..]);
+    bad.push((
+        "bad-unsorted-recipients.v3",
+        resign(&base, &h, &signer1, "unsorted"),
+        "malformed-header",
+        "recipient stanzas swapped, header re-signed",
+    ));
+    let mut h = header.clone();
+    let len = u32::from_be_bytes(h[10..14].try_into().unwrap()) + 1;
+    h[10..14].copy_from_slice(&len.to_be_bytes());
+    h.push(0);
+    bad.push((
+        "bad-header-trailing-byte.v3",
+        resign(&base, &h, &signer1, "trailing"),
+        "malformed-header",
+        "a zero byte after the last commitment, header_len adjusted, re-signed",
+    ));
+    let mut h = header.clone();
+    let cc = r - 4;
+    h[cc..cc + 4].copy_from_slice(&2u32.to_be_bytes());
+    h.extend_from_slice(&[0u8; 32]);
+    let len = u32::from_be_bytes(h[10..14].try_into().unwrap()) + 32;
+    h[10..14].copy_from_slice(&len.to_be_bytes());
+    bad.push((
+        "bad-chunk-count.v3",
+        resign(&base, &h, &signer1, "chunk-count"),
+        "malformed-header",
+        "chunk_count 2 (and two commitments) for 1000 bytes, re-signed",
+    ));
+    let mut h = header.clone();
+    let exp = r - 4 - 4 - 8 - 8;
+    h[exp..exp + 8].copy_from_slice(&CREATED.to_be_bytes());
+    bad.push((
+        "bad-expiry-not-after-creation.v3",
+        resign(&base, &h, &signer1, "times"),
+        "malformed-header",
+        "expires_at = created_at, re-signed",
+    ));
+    // The header's signature from another bundle of the same signer.
+    let other = Sealer::new(&signer1, &[recipient1.public_key()], ctx.clone())
+        .unwrap()
+        .seal_with_rng(&plain, &mut SeededRng::new("other"))
+        .unwrap();
+    let (oh, _, ob) = split(&other);
+    bad.push((
+        "bad-header-from-other-bundle.v3",
+        cat(&[&oh, &sigf, &ob]),
+        "bad-signature",
+        "a header with the signature of another bundle's header",
+    ));
+    for (file, bytes, expect, comment) in bad {
+        g.write(file, &bytes);
+        g.entry(
+            file,
+            expect,
+            None,
+            "recipient1",
+            &["signer1"],
+            none.clone(),
+            comment,
+        );
+    }
+
+    // Signed by a key that holds no signing role.
+    let small = sample(100);
+    let by_recipient = Sealer::new(&recipient2, &[recipient1.public_key()], ctx.clone())
+        .unwrap()
+        .seal_with_rng(&small, &mut SeededRng::new("by-recipient"))
+        .unwrap();
+    g.write("bad-signed-by-recipient-key.v3", &by_recipient);
+    g.entry(
+        "bad-signed-by-recipient-key.v3",
+        "untrusted-signer",
+        None,
+        "recipient1",
+        &["signer1"],
+        none.clone(),
+        "signed with recipient2's private key: holding a recipient key does not allow signing",
+    );
+    let own = Sealer::new(&recipient1, &[recipient2.public_key()], ctx.clone())
+        .unwrap()
+        .seal_with_rng(&small, &mut SeededRng::new("own"))
+        .unwrap();
+    g.write("bad-signed-by-own-key.v3", &own);
+    g.entry(
+        "bad-signed-by-own-key.v3",
+        "key-reuse",
+        None,
+        "recipient1",
+        &["signer1", "recipient1"],
+        none.clone(),
+        "signed with the verifier's own recipient key, even though it is (wrongly) trusted",
+    );
+
+    // Key rotation: signer1 vouches for signer2; a bundle signed by signer2 then opens.
+    let rot = RotationStatement::sign_with_rng(
+        &signer1,
+        signer2.public_key(),
+        APP,
+        CREATED,
+        &mut SeededRng::new("rotation"),
+    )
+    .unwrap();
+    g.write("rotation-signer1-to-signer2.bin", &rot);
+    let rot_bad_app = RotationStatement::sign_with_rng(
+        &signer1,
+        signer2.public_key(),
+        "com.example.other",
+        CREATED,
+        &mut SeededRng::new("rotation-other-app"),
+    )
+    .unwrap();
+    g.write("rotation-other-app.bin", &rot_bad_app);
+    let rot_untrusted = RotationStatement::sign_with_rng(
+        &signer2,
+        recipient2.public_key(),
+        APP,
+        CREATED,
+        &mut SeededRng::new("rotation-untrusted"),
+    )
+    .unwrap();
+    g.write("rotation-untrusted.bin", &rot_untrusted);
+    let by2 = Sealer::new(&signer2, &[recipient1.public_key()], ctx.clone())
+        .unwrap()
+        .seal_with_rng(&small, &mut SeededRng::new("by-signer2"))
+        .unwrap();
+    g.write("ok-signed-by-rotated-key.v3", &by2);
+    g.entry(
+        "ok-signed-by-rotated-key.v3",
+        "success",
+        Some(&small),
+        "recipient1",
+        &["signer1"],
+        json!({"rotations": ["rotation-signer1-to-signer2.bin"]}),
+        "signer2 trusted through the rotation statement signed by signer1",
+    );
+    g.entry(
+        "ok-signed-by-rotated-key.v3",
+        "untrusted-signer",
+        None,
+        "recipient1",
+        &["signer1"],
+        none.clone(),
+        "the same bundle without the rotation statement",
+    );
+    let rotations = json!([
+        {"file": "rotation-signer1-to-signer2.bin", "trusted": ["signer1"], "app_id": APP, "expect": "success", "new_key": "signer2"},
+        {"file": "rotation-other-app.bin", "trusted": ["signer1"], "app_id": APP, "expect": "wrong-app", "new_key": "signer2"},
+        {"file": "rotation-untrusted.bin", "trusted": ["signer1"], "app_id": APP, "expect": "untrusted-signer", "new_key": "recipient2"},
+    ]);
+
+    let mut keys = serde_json::Map::new();
+    for (name, k) in [
+        ("signer1", &signer1),
+        ("signer2", &signer2),
+        ("recipient1", &recipient1),
+        ("recipient2", &recipient2),
+    ] {
+        keys.insert(
+            name.into(),
+            json!({
+                "private": format!("keys/{name}.key"),
+                "public": format!("keys/{name}.pub"),
+                "bits": k.public_key().bits(),
+                "fingerprint": k.public_key().fingerprint().to_string(),
+            }),
+        );
+    }
+    let manifest = json!({
+        "spec": "spec/v3.md section 9",
+        "generator": "cargo run -p otaseal-envelope --example gen_v3_vectors",
+        "plaintext": "byte i = (i * 31) mod 251",
+        "keys": keys,
+        "vectors": g.entries,
+        "rotations": rotations,
+    });
+    let mut text = serde_json::to_string_pretty(&manifest).unwrap();
+    text.push('\n');
+    fs::write(dir.join("manifest.json"), text).unwrap();
+    eprintln!("wrote {} vectors to {}", g.entries.len(), dir.display());
+}

@@ -1,0 +1,93 @@
+//! otaseal V3 sealed bundles (`spec/v3.md`): RSA-OAEP-SHA256 key wrap to one or more
+//! recipients, an RSA-PSS-SHA256 signed header binding app id, channel, version, sequence
+//! and validity period, and an AES-256-GCM body in 64 KiB chunks, each committed to in the
+//! signed header, so that every chunk is verified before its plaintext is released.
+//!
+//! - Produce: [`Sealer`] (in memory, streaming, atomic file) or [`seal`]; from a Capgo V2
+//!   bundle without plaintext on disk: [`seal_from_v2`].
+//! - Consume: a [`Policy`] (trusted signing keys, app id, channel, minimum sequence, clock),
+//!   then [`open`] (streaming), [`open_to_file`] (atomic) or [`open_bytes`].
+//! - Inspect without keys: [`read_signed_header`], [`Header::parse`].
+//! - Rotate signing keys: [`RotationStatement::sign`], [`TrustedKeys::accept_rotation`].
+//!
+//! ```
+//! use otaseal_envelope::v3::{self, Context, Policy, TrustedKeys};
+//! use otaseal_keys::{KeySize, Limits, PrivateKey};
+//!
+//! // RSA-4096 is the V3 default; 2048 keeps the example fast.
+//! let signing = PrivateKey::generate(KeySize::Rsa2048)?;
+//! let device = PrivateKey::generate(KeySize::Rsa2048)?;
+//! let ctx = Context::new("com.example.app", "production", "2.0.0", 12, 1_700_000_000, 1_800_000_000);
+//! let sealed = v3::seal(b"zip bytes", &signing, &[device.public_key()], ctx)?;
+//!
+//! let policy = Policy::new(TrustedKeys::from_keys([signing.public_key().clone()]), "com.example.app")
+//!     .channel("production")
+//!     .min_sequence(12)
+//!     .now(1_750_000_000);
+//! let mut out = Vec::new();
+//! let opened = v3::open(sealed.as_slice(), &mut out, &device, &policy, &Limits::default())?;
+//! assert_eq!(out, b"zip bytes");
+//! assert_eq!(opened.header.context().sequence, 12);
+//!
+//! // Rollback: a device that installed sequence 13 refuses it.
+//! let err = v3::open_bytes(&sealed, &device, &policy.clone().min_sequence(13), &Limits::default());
+//! assert_eq!(err.unwrap_err().code(), "rollback");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod crypto;
+mod cursor;
+mod error;
+mod from_v2;
+mod header;
+mod open;
+mod rotation;
+mod seal;
+
+use std::io::{self, Read};
+use std::path::Path;
+
+use tempfile::NamedTempFile;
+
+pub use crypto::{
+    CONTENT_KEY_LEN, HEADER_SIGNATURE_CONTEXT, OAEP_LABEL, ROTATION_SIGNATURE_CONTEXT,
+};
+pub use error::{Error, ParseError, ParseErrorKind};
+pub use from_v2::{seal_from_v2, seal_from_v2_to_file};
+pub use header::{
+    COMMITMENT_LEN, Context, Header, MAGIC, MAX_RECIPIENTS, MIN_HEADER_LEN, PREFIX_LEN,
+    RecipientStanza, Suite, TAG_LEN, VERSION, max_chunk_count, max_header_len, parse_prefix,
+};
+pub use open::{
+    DEFAULT_CLOCK_SKEW, Opened, Policy, SignedHeader, TrustedKeys, open, open_bytes, open_to_file,
+    read_signed_header,
+};
+pub use rotation::{MAX_SPKI_LEN, ROTATION_MAGIC, RotationStatement};
+pub use seal::{Sealed, Sealer, seal, sign_header_bytes};
+
+/// Reads until `buf` is full or the reader ends; returns the bytes read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// A temporary file (mode 0600 on Unix) in `dest`'s directory, so that the final rename stays
+/// on one file system.
+fn temp_beside(dest: &Path) -> io::Result<NamedTempFile> {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".otaseal-")
+        .suffix(".part")
+        .tempfile_in(dir)
+}
