@@ -38,6 +38,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod error;
+pub mod manifest;
 mod rsa_ops;
 pub mod v2;
 pub mod v3;

@@ -1,0 +1,158 @@
+//! Walking a built web folder the way `@capgo/cli`'s `generateManifest` does.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use otaseal_wire::Limits;
+
+use super::{ManifestError, check_relative_path, error::display_name, name};
+
+/// `@capgo/cli`'s ignore list (`generateManifest` in `src/utils.ts`). As there, a file is
+/// skipped when its path *contains* any of these strings, so `.git` also skips `.github/` and
+/// `x.gitkeep`. Unlike `@capgo/cli`, which tests the absolute path, otaseal tests the path
+/// relative to the folder, so a folder that itself lives under `node_modules` still works.
+pub const IGNORED: [&str; 8] = [
+    ".DS_Store",
+    ".git",
+    ".gitignore",
+    "node_modules",
+    "package-lock.json",
+    "tsconfig.json",
+    "tsconfig.app.json",
+    "tsconfig.spec.json",
+];
+
+/// A file of the folder that goes into the manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SourceFile {
+    /// The relative, `/`-separated path.
+    pub path: String,
+    /// Where the file is on disk.
+    pub fs_path: PathBuf,
+    /// Its length in bytes (never 0: empty files are skipped).
+    pub len: u64,
+}
+
+/// Lists the files of `dir` that a Capgo manifest contains, sorted by path (byte order) so
+/// that the manifest is deterministic: every regular file, recursively, except the
+/// [`IGNORED`] names and empty files.
+///
+/// Checked here, before any file is read: no symbolic links (never followed), UTF-8 names, no
+/// spaces (`@capgo/cli` refuses them), names that pass [`check_relative_path`], no two names
+/// that differ only by letter case, at most `limits.max_manifest_entries` files, each path at
+/// most `limits.max_path_len` bytes, at most `limits.max_manifest_total_len` bytes in total.
+///
+/// # Errors
+/// [`ManifestError::Symlink`], [`ManifestError::SpaceInName`],
+/// [`ManifestError::InvalidName`], [`ManifestError::DuplicateName`],
+/// [`ManifestError::TooLarge`], [`ManifestError::Io`].
+pub fn scan(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, ManifestError> {
+    let meta = fs::symlink_metadata(dir).map_err(|e| ManifestError::io(dir, e))?;
+    if meta.file_type().is_symlink() {
+        return Err(ManifestError::Symlink {
+            path: dir.to_owned(),
+        });
+    }
+    if !meta.is_dir() {
+        return Err(ManifestError::io(
+            dir,
+            std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut total: u64 = 0;
+    walk(dir, "", limits, &mut out, &mut total)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut seen = HashSet::with_capacity(out.len());
+    for f in &out {
+        if !seen.insert(name::fold(&f.path)) {
+            return Err(ManifestError::DuplicateName {
+                name: display_name(&f.path),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    limits: &Limits,
+    out: &mut Vec<SourceFile>,
+    total: &mut u64,
+) -> Result<(), ManifestError> {
+    let entries = fs::read_dir(dir).map_err(|e| ManifestError::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| ManifestError::io(dir, e))?;
+        let fs_path = entry.path();
+        let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else {
+            return Err(ManifestError::invalid(
+                &fs_path.to_string_lossy(),
+                "not UTF-8",
+            ));
+        };
+        let rel = if prefix.is_empty() {
+            file_name
+        } else {
+            format!("{prefix}/{file_name}")
+        };
+        if IGNORED.iter().any(|ignored| rel.contains(ignored)) {
+            continue;
+        }
+        // file_type() does not follow links.
+        let file_type = entry
+            .file_type()
+            .map_err(|e| ManifestError::io(&fs_path, e))?;
+        if file_type.is_symlink() {
+            return Err(ManifestError::Symlink { path: fs_path });
+        }
+        if rel.len() > limits.max_path_len {
+            return Err(ManifestError::TooLarge {
+                what: "file path",
+                len: rel.len() as u64,
+                max: limits.max_path_len as u64,
+            });
+        }
+        if file_type.is_dir() {
+            walk(&fs_path, &rel, limits, out, total)?;
+            continue;
+        }
+        if !file_type.is_file() {
+            return Err(ManifestError::invalid(&rel, "not a regular file"));
+        }
+        let len = entry
+            .metadata()
+            .map_err(|e| ManifestError::io(&fs_path, e))?
+            .len();
+        if len == 0 {
+            continue;
+        }
+        if rel.contains(' ') {
+            return Err(ManifestError::SpaceInName { path: rel });
+        }
+        check_relative_path(&rel, &rel)?;
+        *total = total.saturating_add(len);
+        if *total > limits.max_manifest_total_len {
+            return Err(ManifestError::TooLarge {
+                what: "total size of the files",
+                len: *total,
+                max: limits.max_manifest_total_len,
+            });
+        }
+        if out.len() >= limits.max_manifest_entries {
+            return Err(ManifestError::TooLarge {
+                what: "file count",
+                len: out.len() as u64 + 1,
+                max: limits.max_manifest_entries as u64,
+            });
+        }
+        out.push(SourceFile {
+            path: rel,
+            fs_path,
+            len,
+        });
+    }
+    Ok(())
+}
