@@ -28,6 +28,9 @@ enum Command {
     /// Zip, encrypt, decrypt and inspect Capgo encryption V2 bundles.
     #[command(subcommand)]
     Bundle(cmd::bundle::BundleCommand),
+    /// Move an app from Capgo encryption V1 to V2: bundles, keys and capacitor.config.
+    #[command(subcommand)]
+    Migrate(cmd::migrate::MigrateCommand),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Key(c) => cmd::key::run(c),
         Command::Bundle(c) => cmd::bundle::run(c),
+        Command::Migrate(c) => cmd::migrate::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

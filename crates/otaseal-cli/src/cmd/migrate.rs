@@ -1,0 +1,571 @@
+//! `otaseal migrate`: move an app from Capgo encryption V1 to V2 (`spec/v1.md` section 7):
+//! bundles (one or a batch), the key pair, and capacitor.config.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use otaseal_keys::{
+    CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, CAPGO_V1_PRIVATE_KEY_FILE,
+    CAPGO_V1_PUBLIC_KEY_FILE, KeySize, Limits, PrivateKey, PublicKey,
+};
+use otaseal_migrate::batch::{self, BatchOptions, BatchReport, Status};
+use otaseal_migrate::{Error as MigrateError, Migrator, config};
+use otaseal_wire::{ChecksumFormat, Crc32Checksum, IvSessionKey};
+use serde_json::{Value, json};
+
+use crate::cmd::bundle::{load_private_key, load_public_key};
+use crate::cmd::key::{set_public_key_json, set_public_key_script};
+use crate::util::{print_json, read_bounded, write_atomic};
+
+/// The warning every migration command prints (`spec/v1.md` section 7 step 4).
+const V1_KEY_WARNING: &str = "warning: the V1 private key shipped inside every copy of your app: treat it as public. Use it only to migrate, never again, and treat every bundle ever encrypted to it as disclosed.";
+
+/// Migration commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum MigrateCommand {
+    /// Re-encrypt one V1 bundle as V2 and sign it; the plaintext never touches the disk.
+    Bundle(BundleArgs),
+    /// Migrate a JSON list of V1 bundles into a directory, with a report; resumable.
+    Batch(BatchArgs),
+    /// Create the V2 key pair (.capgo_key_v2, .capgo_key_v2.pub) next to the V1 key files.
+    Keys(KeysArgs),
+    /// Rewrite capacitor.config: remove the V1 privateKey, set publicKey to the V2 public key.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BundleArgs {
+    /// The V1 encrypted bundle.
+    file: PathBuf,
+    /// The V1 private key (.capgo_key, the key V1 apps shipped).
+    #[arg(long, default_value = CAPGO_V1_PRIVATE_KEY_FILE)]
+    v1_key: PathBuf,
+    /// The bundle's V1 ivSessionKey, or @FILE to read it from a file.
+    #[arg(long)]
+    iv_session_key: String,
+    /// The new V2 private key (.capgo_key_v2).
+    #[arg(long, default_value = CAPGO_PRIVATE_KEY_FILE)]
+    key: PathBuf,
+    /// Output file [default: FILE_v2.zip]. Written only if the V1 bundle verified.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Signed checksum form: hex for plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x, base64 for older.
+    #[arg(long, default_value = "hex", value_parser = parse_format)]
+    checksum_format: ChecksumFormat,
+    /// The bundle's V1 checksum (CRC32, 8 hex characters), checked after decryption.
+    #[arg(long)]
+    crc32: Option<String>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
+    /// Decrypt and verify the V1 bundle, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BatchArgs {
+    /// JSON list: [{"file": "...", "iv_session_key": "...", "checksum": "crc32 hex"?}].
+    list: PathBuf,
+    /// Directory the list's relative file names are in [default: the list's directory].
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The V1 private key (.capgo_key).
+    #[arg(long, default_value = CAPGO_V1_PRIVATE_KEY_FILE)]
+    v1_key: PathBuf,
+    /// The new V2 private key (.capgo_key_v2).
+    #[arg(long, default_value = CAPGO_PRIVATE_KEY_FILE)]
+    key: PathBuf,
+    /// Directory for the V2 bundles, the journal and the report (otaseal-migrate.report.json).
+    #[arg(long)]
+    out_dir: PathBuf,
+    /// Signed checksum form: hex for plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x, base64 for older.
+    #[arg(long, default_value = "hex", value_parser = parse_format)]
+    checksum_format: ChecksumFormat,
+    /// Decrypt and verify every V1 bundle, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysArgs {
+    /// Directory of the V1 key files; the V2 pair is written there too.
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    /// Replace existing V2 key files.
+    #[arg(long)]
+    force: bool,
+    /// Check the V1 keys, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// capacitor.config.json, .ts or .js; found in the current directory when omitted.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The V2 public key (.capgo_key_v2.pub, or the private key, whose public half is used).
+    #[arg(long, default_value = CAPGO_PUBLIC_KEY_FILE)]
+    key: PathBuf,
+    /// Show the new config on standard output, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_format(s: &str) -> Result<ChecksumFormat, String> {
+    s.parse()
+        .map_err(|_| format!("unknown checksum format {s:?} (expected hex or base64)"))
+}
+
+pub(crate) fn run(cmd: MigrateCommand) -> Result<()> {
+    match cmd {
+        MigrateCommand::Bundle(a) => bundle(&a),
+        MigrateCommand::Batch(a) => batch_cmd(&a),
+        MigrateCommand::Keys(a) => keys(&a),
+        MigrateCommand::Config(a) => config_cmd(&a),
+    }
+}
+
+/// The argument itself, or the content of FILE for `@FILE`, without surrounding white space.
+fn arg_or_file(arg: &str) -> Result<String> {
+    let text = match arg.strip_prefix('@') {
+        Some(path) => String::from_utf8(read_bounded(Path::new(path), 4096)?)
+            .with_context(|| format!("{path} is not UTF-8"))?,
+        None => arg.to_owned(),
+    };
+    Ok(text.trim().to_owned())
+}
+
+/// `NAME` + suffix, as the bundle commands name their outputs.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Loads both private keys and builds the migrator's keys, with messages that name the file.
+fn load_keys(v1: &Path, v2: &Path, limits: &Limits) -> Result<(PrivateKey, PrivateKey)> {
+    let v1_key = load_private_key(v1, limits)
+        .with_context(|| format!("reading the V1 private key {}", v1.display()))?;
+    let v2_key = load_private_key(v2, limits).with_context(|| {
+        format!(
+            "reading the V2 private key {} (create it with `otaseal migrate keys`)",
+            v2.display()
+        )
+    })?;
+    Ok((v1_key, v2_key))
+}
+
+/// Turns migration errors into the messages a user acts on.
+fn explain(e: MigrateError) -> anyhow::Error {
+    let hint = match &e {
+        MigrateError::Decryption => {
+            "check that --v1-key is the app's V1 private key and that --iv-session-key and --crc32 belong to this bundle"
+        }
+        MigrateError::Truncated { .. } => "the file is incomplete or is not a V1 encrypted bundle",
+        MigrateError::Wire(_) => "is --v1-key the V1 private key of this bundle?",
+        _ => "",
+    };
+    if hint.is_empty() {
+        anyhow::Error::new(e)
+    } else {
+        anyhow::Error::new(e).context(hint)
+    }
+}
+
+fn bundle(a: &BundleArgs) -> Result<()> {
+    let limits = Limits::default();
+    let (v1_key, v2_key) = load_keys(&a.v1_key, &a.key, &limits)?;
+    let migrator = Migrator::new(&v1_key, &v2_key)?.checksum_format(a.checksum_format);
+    let ivsk = IvSessionKey::parse_for_modulus(
+        &arg_or_file(&a.iv_session_key)?,
+        v1_key.public_key().modulus_len(),
+        &limits,
+    )
+    .context("invalid --iv-session-key")?;
+    let crc: Option<Crc32Checksum> = a
+        .crc32
+        .as_deref()
+        .map(|c| c.trim().parse())
+        .transpose()
+        .context("invalid --crc32 (expected the V1 CRC32, 8 lower-case hex characters)")?;
+    let out_path = a
+        .output
+        .clone()
+        .unwrap_or_else(|| sibling(&a.file, "_v2.zip"));
+    if !a.force && !a.dry_run && out_path.exists() {
+        bail!(
+            "{} already exists (use --force to replace it)",
+            out_path.display()
+        );
+    }
+    eprintln!("{V1_KEY_WARNING}");
+    if a.dry_run {
+        let v = migrator
+            .check_v1_file(&a.file, &ivsk, crc)
+            .map_err(explain)
+            .with_context(|| format!("cannot migrate {}", a.file.display()))?;
+        if a.json {
+            print_json(&json!({
+                "filename": out_path.display().to_string(),
+                "dry_run": true,
+                "crc32": v.crc32.to_string(),
+                "crc32_checked": v.crc32_checked,
+                "plaintext_len": v.plaintext_len,
+            }))?;
+        } else {
+            println!(
+                "dry run: {} decrypts and verifies ({} bytes, CRC32 {}{}); would write {}",
+                a.file.display(),
+                v.plaintext_len,
+                v.crc32,
+                if v.crc32_checked { ", matches" } else { "" },
+                out_path.display()
+            );
+        }
+        return Ok(());
+    }
+    let out = migrator
+        .migrate_file(&a.file, &out_path, &ivsk, crc)
+        .map_err(explain)
+        .with_context(|| format!("cannot migrate {}", a.file.display()))?;
+    if a.json {
+        print_json(&json!({
+            "filename": out_path.display().to_string(),
+            "ivSessionKey": out.iv_session_key.to_string(),
+            "checksum": out.signed_checksum.to_string(),
+            "sha256": out.checksum.to_string(),
+        }))?;
+    } else {
+        println!("migrated:     {}", out_path.display());
+        println!("ivSessionKey: {}", out.iv_session_key);
+        println!("checksum:     {}", out.signed_checksum);
+        println!("sha256:       {}", out.checksum);
+        if !out.v1_crc32_checked {
+            println!(
+                "note: no --crc32 given; the V1 side was checked by its padding only (CRC32 of the plaintext: {})",
+                out.v1_crc32
+            );
+        }
+    }
+    Ok(())
+}
+
+fn batch_cmd(a: &BatchArgs) -> Result<()> {
+    let limits = Limits::default();
+    let list = read_bounded(&a.list, limits.max_json_len)?;
+    let entries = batch::parse_list(&list, &limits)
+        .with_context(|| format!("cannot read the batch list {}", a.list.display()))?;
+    let (v1_key, v2_key) = load_keys(&a.v1_key, &a.key, &limits)?;
+    let migrator = Migrator::new(&v1_key, &v2_key)?.checksum_format(a.checksum_format);
+    let base_dir = match &a.dir {
+        Some(d) => d.clone(),
+        None => match a.list.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    let mut options = BatchOptions::new(base_dir, a.out_dir.clone());
+    options.dry_run = a.dry_run;
+    eprintln!("{V1_KEY_WARNING}");
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(entries.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} eta {eta}")
+        {
+            bar.set_style(style);
+        }
+        Some(bar)
+    } else {
+        None
+    };
+    let report = batch::run(&migrator, &entries, &options, &mut |record, _resumed| {
+        if let Some(bar) = &bar {
+            if record.status == Status::Failed {
+                bar.println(format!(
+                    "failed: {}: {}",
+                    record.old_name,
+                    record.error.as_deref().unwrap_or("")
+                ));
+            }
+            bar.inc(1);
+        }
+    })
+    .with_context(|| format!("batch migration into {} failed", a.out_dir.display()))?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    if a.json {
+        print_json(&serde_json::to_value(&report)?)?;
+    } else {
+        print_batch_summary(&report, &a.out_dir);
+    }
+    if report.failed > 0 {
+        bail!(
+            "{} of {} bundles failed (listed in the report); fix them and run the same command again: finished bundles are not redone",
+            report.failed,
+            report.bundles.len()
+        );
+    }
+    Ok(())
+}
+
+fn print_batch_summary(report: &BatchReport, out_dir: &Path) {
+    if report.dry_run {
+        println!(
+            "dry run: {} of {} bundles decrypt and verify, {} failed; nothing written",
+            report.verified,
+            report.bundles.len(),
+            report.failed
+        );
+    } else {
+        println!(
+            "migrated {} bundles ({} in this run, {} from earlier runs), {} failed",
+            report.migrated, report.migrated_this_run, report.resumed, report.failed
+        );
+        println!("report: {}", out_dir.join(batch::REPORT_FILE).display());
+    }
+    for r in report.bundles.iter().filter(|r| r.status == Status::Failed) {
+        println!(
+            "failed: {}: {}",
+            r.old_name,
+            r.error.as_deref().unwrap_or("")
+        );
+    }
+}
+
+fn keys(a: &KeysArgs) -> Result<()> {
+    let limits = Limits::default();
+    let v1_private_path = a.dir.join(CAPGO_V1_PRIVATE_KEY_FILE);
+    let v1_public_path = a.dir.join(CAPGO_V1_PUBLIC_KEY_FILE);
+    let v1_key = load_private_key(&v1_private_path, &limits)
+        .with_context(|| format!("no usable V1 private key at {}", v1_private_path.display()))?;
+    let v1_public = if v1_public_path.exists() {
+        let public = load_public_key(&v1_public_path, &limits)?;
+        otaseal_migrate::check_v1_key_pair(&v1_key, &public).with_context(|| {
+            format!(
+                "{} and {} are not one key pair",
+                v1_private_path.display(),
+                v1_public_path.display()
+            )
+        })?;
+        Some(public)
+    } else {
+        None
+    };
+    let private_path = a.dir.join(CAPGO_PRIVATE_KEY_FILE);
+    let public_path = a.dir.join(CAPGO_PUBLIC_KEY_FILE);
+    if !a.force {
+        for p in [&private_path, &public_path] {
+            if p.exists() {
+                bail!(
+                    "{} already exists; use --force to replace the V2 key pair (bundles signed with it will no longer verify)",
+                    p.display()
+                );
+            }
+        }
+    }
+    eprintln!("{V1_KEY_WARNING}");
+    let v1_fingerprint = v1_key.public_key().fingerprint().to_string();
+    if a.dry_run {
+        if a.json {
+            print_json(&json!({
+                "dry_run": true,
+                "v1_private": v1_private_path.display().to_string(),
+                "v1_public": v1_public.as_ref().map(|_| v1_public_path.display().to_string()),
+                "v1_fingerprint": v1_fingerprint,
+                "private": private_path.display().to_string(),
+                "public": public_path.display().to_string(),
+            }))?;
+        } else {
+            println!(
+                "dry run: V1 key {v1_fingerprint} is readable; would write {} and {}",
+                private_path.display(),
+                public_path.display()
+            );
+        }
+        return Ok(());
+    }
+    let key = PrivateKey::generate(KeySize::Rsa2048)?;
+    let public = key.public_key();
+    write_atomic(&private_path, key.to_pkcs1_pem()?.as_bytes(), true, a.force)?;
+    write_atomic(
+        &public_path,
+        public.to_pkcs1_pem()?.as_bytes(),
+        false,
+        a.force,
+    )?;
+    if a.json {
+        print_json(&json!({
+            "v1_private": v1_private_path.display().to_string(),
+            "v1_public": v1_public.as_ref().map(|_| v1_public_path.display().to_string()),
+            "v1_fingerprint": v1_fingerprint,
+            "private": private_path.display().to_string(),
+            "public": public_path.display().to_string(),
+            "key_id": public.key_id().as_str(),
+            "fingerprint": public.fingerprint().to_string(),
+        }))?;
+    } else {
+        println!(
+            "V2 private key: {} (keep it secret, never ship it in an app)",
+            private_path.display()
+        );
+        println!("V2 public key:  {}", public_path.display());
+        println!("key id:         {}", public.key_id());
+        println!("fingerprint:    {}", public.fingerprint());
+        println!(
+            "next: otaseal migrate config --key {}, then otaseal migrate batch LIST.json --out-dir DIR",
+            public_path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Config file names, in the order Capacitor looks for them.
+const CONFIG_NAMES: [&str; 3] = [
+    "capacitor.config.json",
+    "capacitor.config.ts",
+    "capacitor.config.js",
+];
+
+fn config_cmd(a: &ConfigArgs) -> Result<()> {
+    let limits = Limits::default();
+    let public = load_public_key(&a.key, &limits)?;
+    public
+        .check_capgo_compatible()
+        .context("the V2 public key must be RSA-2048 with exponent 65537 for Capgo devices")?;
+    let config = match &a.config {
+        Some(c) => c.clone(),
+        None => CONFIG_NAMES
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists())
+            .with_context(|| {
+                format!(
+                    "no capacitor config found here (looked for {}); pass --config",
+                    CONFIG_NAMES.join(", ")
+                )
+            })?,
+    };
+    let text = String::from_utf8(read_bounded(&config, limits.max_json_len)?)
+        .with_context(|| format!("{} is not UTF-8", config.display()))?;
+    let pem = public.capacitor_config_value()?;
+    let edited = if config.extension().is_some_and(|e| e == "json") {
+        json_private_key(&text, &public, &limits)
+            .and_then(|had| Ok((set_public_key_json(&text, &pem)?, had)))
+    } else {
+        migrate_script(&text, &pem)
+    };
+    let (updated, removed_private_key) =
+        edited.with_context(|| format!("cannot update {}", config.display()))?;
+    let changed = updated != text;
+    eprintln!("{V1_KEY_WARNING}");
+    if !a.dry_run && changed {
+        write_atomic(&config, updated.as_bytes(), false, true)?;
+    }
+    if a.json {
+        print_json(&json!({
+            "config": config.display().to_string(),
+            "changed": changed,
+            "removed_private_key": removed_private_key,
+            "dry_run": a.dry_run,
+            "key_id": public.key_id().as_str(),
+            "fingerprint": public.fingerprint().to_string(),
+        }))?;
+    } else if a.dry_run {
+        print!("{updated}");
+    } else {
+        println!(
+            "{}: {}publicKey set to the V2 key {}",
+            config.display(),
+            if removed_private_key {
+                "V1 privateKey removed, "
+            } else {
+                ""
+            },
+            public.key_id()
+        );
+        println!(
+            "next: ship a native build with a V2-capable capacitor-updater; builds with the V1 config cannot verify V2 bundles"
+        );
+    }
+    Ok(())
+}
+
+/// Whether a JSON config has a V1 `privateKey`, refusing a "V2" key that is the V1 key.
+fn json_private_key(text: &str, public: &PublicKey, limits: &Limits) -> Result<bool> {
+    let root: Value = serde_json::from_str(text).context("the config is not valid JSON")?;
+    let Some(old) = root
+        .pointer("/plugins/CapacitorUpdater/privateKey")
+        .and_then(Value::as_str)
+    else {
+        return Ok(false);
+    };
+    if let Ok(v1) = PrivateKey::from_bytes(old.as_bytes(), limits)
+        && v1.public_key().fingerprint() == public.fingerprint()
+    {
+        bail!(
+            "--key is the public half of the V1 private key in the config; create a new V2 pair with `otaseal migrate keys`"
+        );
+    }
+    Ok(true)
+}
+
+/// The script (.ts/.js) edit: set `publicKey` and drop `privateKey`, keeping everything else.
+fn migrate_script(text: &str, pem: &str) -> Result<(String, bool)> {
+    if config::has_property(text, config::PUBLIC_KEY_PROPERTY) {
+        let updated = set_public_key_script(text, pem)?;
+        return Ok(match config::remove_private_key(&updated)? {
+            Some(without) => (without, true),
+            None => (updated, false),
+        });
+    }
+    match config::rename_private_key(text, pem)? {
+        Some(renamed) => Ok((renamed, true)),
+        None => Ok((set_public_key_script(text, pem)?, false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----\n";
+
+    #[test]
+    fn script_with_only_a_private_key_gets_it_replaced() {
+        let ts = "export default {\n  plugins: {\n    CapacitorUpdater: {\n      privateKey: 'SECRET',\n      autoUpdate: true,\n    },\n  },\n};\n";
+        let (out, removed) = migrate_script(ts, PEM).unwrap();
+        assert!(removed);
+        assert!(!out.contains("SECRET") && !out.contains("privateKey"));
+        assert!(out.contains("      publicKey: \"-----BEGIN RSA PUBLIC KEY-----\\nAAAA\\n-----END RSA PUBLIC KEY-----\\n\",\n      autoUpdate: true,"), "{out}");
+    }
+
+    #[test]
+    fn script_with_both_keys_updates_one_and_drops_the_other() {
+        let ts = "export default {\n  plugins: {\n    CapacitorUpdater: {\n      publicKey: 'OLD',\n      privateKey: 'SECRET',\n    },\n  },\n};\n";
+        let (out, removed) = migrate_script(ts, PEM).unwrap();
+        assert!(removed);
+        assert_eq!(
+            out,
+            "export default {\n  plugins: {\n    CapacitorUpdater: {\n      publicKey: \"-----BEGIN RSA PUBLIC KEY-----\\nAAAA\\n-----END RSA PUBLIC KEY-----\\n\",\n    },\n  },\n};\n"
+        );
+        // Without any key property, the CLI explains what to paste.
+        assert!(migrate_script("export default { appId: 'a' };", PEM).is_err());
+    }
+}
