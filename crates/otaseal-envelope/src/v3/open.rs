@@ -279,19 +279,17 @@ pub fn read_signed_header<R: Read>(mut reader: R, limits: &Limits) -> Result<Sig
     // Check what is there before complaining that it is short: a short file with a wrong
     // magic is "not V3", not "truncated".
     if n < PREFIX_LEN {
-        let got = &prefix[..n];
-        if !super::header::MAGIC.starts_with(got.get(..n.min(8)).unwrap_or(&[])) {
-            return Err(ParseError {
-                offset: 0,
-                kind: ParseErrorKind::BadMagic,
-            }
-            .into());
-        }
-        return Err(ParseError {
-            offset: n,
-            kind: ParseErrorKind::UnexpectedEnd,
-        }
-        .into());
+        let kind = if super::header::MAGIC.starts_with(&prefix[..n.min(8)]) {
+            ParseErrorKind::UnexpectedEnd
+        } else {
+            ParseErrorKind::BadMagic
+        };
+        let offset = if kind == ParseErrorKind::BadMagic {
+            0
+        } else {
+            n
+        };
+        return Err(ParseError { offset, kind }.into());
     }
     let (_suite, header_len) = parse_prefix(&prefix, limits)?;
     // header_len is bounded by max_header_len(limits) in parse_prefix.
