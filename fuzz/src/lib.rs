@@ -1,0 +1,530 @@
+//! The bodies of otaseal's fuzz targets, as plain functions over `&[u8]`.
+//!
+//! Each `fuzz_targets/<name>.rs` binary calls the function of the same name from libFuzzer;
+//! the root package `otaseal-benches` calls them on every file of `fuzz/corpus/<name>/` in an
+//! ordinary stable `cargo test` (`benches/tests/fuzz_corpus_replay.rs`), so CI replays the
+//! committed seeds and every crash input once added to the corpus.
+//!
+//! A function returns normally when the input is rejected or every property holds, and panics
+//! when a property is violated. Besides "never panics on untrusted input", the properties are:
+//!
+//! - parsers are canonical: `parse(s)` succeeds ⇒ `parse(s).to_string() == s`, and encoding a
+//!   value then parsing it gives the value back (`iv_session_key`, `signed_checksum`,
+//!   `checksum`, `type1`, `key_decode`);
+//! - V2 decryption of attacker-chosen strings and bodies with a fixed public key never
+//!   accepts a plaintext whose SHA-256 differs from the authenticated checksum, and the
+//!   one-shot and streaming paths agree byte for byte (`v2_decrypt`);
+//! - encrypt then decrypt is the identity, whatever the plaintext and the write chunking,
+//!   and any flipped ciphertext byte is rejected (`roundtrip`).
+//!
+//! Fixed keys are the Capgo CLI test keys `k1` of `spec/vectors/capgo-cli/keys`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![allow(
+    clippy::expect_used,
+    reason = "fixtures are compiled-in test vectors; a broken fixture must stop the fuzzer"
+)]
+
+use std::io::{self, Read, Write};
+use std::str::{self, FromStr};
+use std::sync::LazyLock;
+
+use arbitrary::{Arbitrary, Unstructured};
+use otaseal_envelope::v2::{self, Encryptor, SessionKey, Verification};
+use otaseal_keys::{DecodedKey, KeyKind, Limits, PrivateKey, PublicKey, decode_any};
+use otaseal_wire::{
+    Checksum, ChecksumFormat, Crc32Checksum, FormatVersion, IvSessionKey, KeyId, RSA_BLOCK_LENS,
+    Sha256Checksum, SignedChecksum, type1,
+};
+use sha2::{Digest, Sha256};
+
+/// A fuzz target body.
+pub type Target = fn(&[u8]);
+
+/// Every target, by the name of its `fuzz_targets/<name>.rs` binary and corpus directory.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("iv_session_key", iv_session_key),
+    ("signed_checksum", signed_checksum),
+    ("checksum", checksum),
+    ("type1", type1),
+    ("key_decode", key_decode),
+    ("v2_decrypt", v2_decrypt),
+    ("roundtrip", roundtrip),
+];
+
+const K1_PRIVATE: &[u8] = include_bytes!("../../spec/vectors/capgo-cli/keys/k1.key");
+const K1_PUBLIC: &[u8] = include_bytes!("../../spec/vectors/capgo-cli/keys/k1.pub");
+/// The Capgo CLI's V2 vector `rand-1024.k1.hex` (`spec/vectors/capgo-cli/manifest.json`).
+pub const VECTOR_PLAIN: &[u8] =
+    include_bytes!("../../spec/vectors/capgo-cli/v2/rand-1024.k1.hex.plain");
+/// Ciphertext of [`VECTOR_PLAIN`].
+pub const VECTOR_ENC: &[u8] =
+    include_bytes!("../../spec/vectors/capgo-cli/v2/rand-1024.k1.hex.enc");
+const MANIFEST: &str = include_str!("../../spec/vectors/capgo-cli/manifest.json");
+const VECTOR_ID: &str = "rand-1024.k1.hex";
+
+/// The fixed key pair and the strings of the vector [`VECTOR_ENC`].
+struct Fixture {
+    private: PrivateKey,
+    public: PublicKey,
+    iv_session_key: IvSessionKey,
+    signed_checksum: SignedChecksum,
+    checksum: Sha256Checksum,
+}
+
+static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
+    let limits = Limits::default();
+    let manifest: serde_json::Value = serde_json::from_str(MANIFEST).expect("manifest.json");
+    let entry = manifest["v2"]
+        .as_array()
+        .expect("manifest v2 entries")
+        .iter()
+        .find(|e| e["id"] == VECTOR_ID)
+        .expect("vector entry");
+    let field = |name: &str| entry[name].as_str().expect("string field").to_owned();
+    let private = PrivateKey::from_bytes(K1_PRIVATE, &limits).expect("k1 private key");
+    let public = PublicKey::from_bytes(K1_PUBLIC, &limits).expect("k1 public key");
+    assert_eq!(private.public_key(), &public, "k1 key pair");
+    Fixture {
+        iv_session_key: IvSessionKey::parse(&field("iv_session_key"), &limits).expect("ivsk"),
+        signed_checksum: SignedChecksum::parse(&field("signed_checksum"), &limits)
+            .expect("signed checksum"),
+        checksum: field("sha256").parse().expect("sha256"),
+        private,
+        public,
+    }
+});
+
+fn sha256(data: &[u8]) -> Sha256Checksum {
+    Sha256Checksum::from_bytes(Sha256::digest(data).into())
+}
+
+/// A reader that hands out its data `chunk` bytes at a time, to drive the streaming paths
+/// through every buffer boundary.
+struct Chunked<'a> {
+    data: &'a [u8],
+    chunk: usize,
+}
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.chunk.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// `ivSessionKey` parser (`spec/v2.md` 3).
+///
+/// Properties: a parsed string prints back identically; its block has a supported RSA length;
+/// `parse_for_modulus` agrees with `parse`; tighter limits only reject more. In the other
+/// direction, the input read as `iv || block` encodes to a string that parses back to the same
+/// value whenever the block length is supported.
+pub fn iv_session_key(data: &[u8]) {
+    let limits = Limits::default();
+    if let Ok(s) = str::from_utf8(data) {
+        let parsed = IvSessionKey::parse(s, &limits);
+        let mut tight = limits;
+        tight.max_rsa_block_len = 256;
+        match &parsed {
+            Ok(v) => {
+                assert_eq!(v.to_string(), s, "ivSessionKey does not print back");
+                let len = v.wrapped_key().len();
+                assert!(RSA_BLOCK_LENS.contains(&len), "block length {len}");
+                assert_eq!(
+                    IvSessionKey::parse_for_modulus(s, len, &limits).as_ref(),
+                    Ok(v)
+                );
+                assert!(IvSessionKey::parse_for_modulus(s, len + 1, &limits).is_err());
+                if let Ok(t) = IvSessionKey::parse(s, &tight) {
+                    assert_eq!(&t, v);
+                }
+            }
+            Err(_) => {
+                assert!(IvSessionKey::parse_for_modulus(s, 256, &limits).is_err());
+                assert!(IvSessionKey::parse(s, &tight).is_err());
+            }
+        }
+    }
+    if let Some((iv, block)) = data.split_first_chunk::<16>() {
+        let v = IvSessionKey::new(*iv, block.to_vec());
+        let s = v.to_string();
+        match IvSessionKey::parse(&s, &limits) {
+            Ok(back) => assert_eq!(back, v, "encode then parse changed the value"),
+            Err(_) => assert!(
+                !RSA_BLOCK_LENS.contains(&block.len()),
+                "a well-formed ivSessionKey was rejected: {s}"
+            ),
+        }
+    }
+}
+
+/// Signed-checksum parser (`spec/v2.md` 5): hex or base64, told apart as the device does.
+///
+/// Properties: a parsed string prints back identically, in the detected form; a block encoded
+/// in either form parses back to the same block and form whenever its length is supported.
+///
+/// One exception is allowed, a property of the format rather than of the parser: a 384-byte
+/// (RSA-3072) block in base64 has no `=` padding, and if its 512 characters all happen to be
+/// lower-case hex digits, the device's detection rule reads it as a 256-byte hex block.
+pub fn signed_checksum(data: &[u8]) {
+    let limits = Limits::default();
+    if let Ok(s) = str::from_utf8(data)
+        && let Ok(v) = SignedChecksum::parse(s, &limits)
+    {
+        assert_eq!(v.to_string(), s, "signed checksum does not print back");
+        assert_eq!(v.format(), ChecksumFormat::detect(s));
+        let len = v.block().len();
+        assert!(RSA_BLOCK_LENS.contains(&len), "block length {len}");
+        assert_eq!(
+            SignedChecksum::parse_for_modulus(s, len, &limits).as_ref(),
+            Ok(&v)
+        );
+        assert!(SignedChecksum::parse_for_modulus(s, len + 1, &limits).is_err());
+    }
+    for format in [ChecksumFormat::Hex, ChecksumFormat::Base64] {
+        let v = SignedChecksum::new(format, data.to_vec());
+        let s = v.to_string();
+        match SignedChecksum::parse(&s, &limits) {
+            Ok(back) if back == v => {}
+            Ok(back) => assert!(
+                format == ChecksumFormat::Base64
+                    && data.len() == 384
+                    && back.format() == ChecksumFormat::Hex,
+                "encode then parse changed the value: {s}"
+            ),
+            Err(_) => assert!(
+                !RSA_BLOCK_LENS.contains(&data.len()),
+                "a well-formed signed checksum was rejected: {s}"
+            ),
+        }
+    }
+}
+
+/// Plain checksum, checksum-format, format-version and key-id parsers.
+///
+/// Properties: whatever parses prints back identically; [`Checksum`] picks the variant by
+/// length; a SHA-256 built from bytes prints and parses back, and its signing inputs have the
+/// lengths of `spec/v2.md` 5.
+pub fn checksum(data: &[u8]) {
+    if let Ok(s) = str::from_utf8(data) {
+        round_trips::<Sha256Checksum>(s);
+        round_trips::<Crc32Checksum>(s);
+        round_trips::<ChecksumFormat>(s);
+        round_trips::<FormatVersion>(s);
+        round_trips::<KeyId>(s);
+        match Checksum::from_str(s) {
+            Ok(c @ Checksum::Sha256(_)) => {
+                assert_eq!(s.len(), 64);
+                assert_eq!(c.to_string(), s);
+            }
+            Ok(c) => {
+                assert_eq!(s.len(), 8);
+                assert_eq!(c.to_string(), s);
+            }
+            Err(_) => {}
+        }
+        let _ = ChecksumFormat::detect(s);
+        let _ = KeyId::from_pkcs1_public_pem(s);
+    }
+    let _ = KeyId::from_pkcs1_der(data);
+    if let Some(&n) = data.first()
+        && let Ok(v) = FormatVersion::from_number(n)
+    {
+        assert_eq!(v.number(), n);
+    }
+    if let Some(bytes) = data.first_chunk::<32>() {
+        let c = Sha256Checksum::from_bytes(*bytes);
+        assert_eq!(c.to_string().parse::<Sha256Checksum>(), Ok(c));
+        assert_eq!(c.signing_input(ChecksumFormat::Hex), bytes.as_slice());
+        assert_eq!(c.signing_input(ChecksumFormat::Base64).len(), 48);
+    }
+}
+
+fn round_trips<T>(s: &str)
+where
+    T: FromStr + ToString,
+{
+    if let Ok(v) = s.parse::<T>() {
+        assert_eq!(v.to_string(), s, "does not print back");
+    }
+}
+
+/// PKCS#1 v1.5 block-type-1 decoding and encoding (`spec/v2.md` 6).
+///
+/// Properties: a block that decodes re-encodes to itself, and [`type1::decode`] with the
+/// payload length and [`type1::decode_any`] agree; the input as a payload encodes to a block
+/// that decodes back to it.
+pub fn type1(data: &[u8]) {
+    let k = data.len();
+    for payload_len in [16, 32, 48, k.saturating_sub(11), k.saturating_sub(12)] {
+        if let Ok(p) = type1::decode(data, payload_len) {
+            assert_eq!(p.len(), payload_len);
+            assert_eq!(type1::encode(p, k).as_deref(), Ok(data));
+            assert_eq!(type1::decode_any(data), Ok(p));
+        }
+    }
+    if let Ok(p) = type1::decode_any(data) {
+        assert_eq!(type1::encode(p, k).as_deref(), Ok(data));
+        assert_eq!(type1::decode(data, p.len()), Ok(p));
+    }
+    for k in [256, data.len() + 11, data.len() + 10] {
+        match type1::encode(data, k) {
+            Ok(block) => {
+                assert_eq!(block.len(), k);
+                assert_eq!(type1::decode(&block, data.len()), Ok(data));
+            }
+            Err(_) => assert!(k < data.len() + 11),
+        }
+    }
+}
+
+/// The key reader [`otaseal_keys::decode_any`] (PEM or DER; PKCS#1, PKCS#8, SPKI).
+///
+/// Properties: a key that decodes re-encodes in every supported form and each form decodes
+/// back to the same public key (same SHA-256 fingerprint and key id).
+pub fn key_decode(data: &[u8]) {
+    let limits = Limits::default();
+    let _ = PublicKey::from_bytes(data, &limits);
+    let _ = PrivateKey::from_bytes(data, &limits);
+    let Ok(decoded) = decode_any(data, &limits) else {
+        return;
+    };
+    let public = decoded.public_key().clone();
+    let same = |bytes: &[u8], kind: KeyKind| {
+        let again = decode_any(bytes, &limits).expect("re-encoded key does not decode");
+        assert_eq!(again.kind(), kind);
+        assert_eq!(again.public_key(), &public);
+        assert_eq!(again.public_key().fingerprint(), public.fingerprint());
+        assert_eq!(again.public_key().key_id(), public.key_id());
+    };
+    if let Ok(der) = public.to_spki_der() {
+        same(&der, KeyKind::Public);
+    }
+    if let Ok(pem) = public.to_pkcs1_pem() {
+        same(pem.as_bytes(), KeyKind::Public);
+        assert_eq!(
+            KeyId::from_pkcs1_public_pem(&pem).as_ref(),
+            Ok(public.key_id())
+        );
+    }
+    if let DecodedKey::Private { key, .. } = &decoded {
+        if let Ok(der) = key.to_pkcs8_der() {
+            same(&der, KeyKind::Private);
+        }
+        if let Ok(pem) = key.to_pkcs1_pem() {
+            same(pem.as_bytes(), KeyKind::Private);
+        }
+    }
+}
+
+/// V2 decryption and verification with the fixed public key `k1` (`spec/v2.md` 8).
+///
+/// The first byte picks a mode, the rest is the input:
+/// - `0 mod 4`: the body, with the vector's `ivSessionKey` and signed checksum;
+/// - `1 mod 4`: the body, with the vector's `ivSessionKey` and **no** verification;
+/// - `2 mod 4`: the body, with the vector's `ivSessionKey` and its known SHA-256;
+/// - `3 mod 4`: `ivSessionKey \n signed checksum \n body`, all attacker-chosen.
+///
+/// The byte also sets the chunk size of a second, streaming decryption.
+///
+/// Properties: an accepted plaintext hashes to the authenticated checksum (for the vector's
+/// checksum, it is the vector's plaintext); without verification, an accepted plaintext
+/// re-encrypts under the same session key to the body; [`v2::decrypt`] and
+/// [`v2::decrypt_stream`] agree.
+pub fn v2_decrypt(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let fx = &*FIXTURE;
+    let limits = Limits::default();
+    let chunk = usize::from(mode >> 2) * 61 + 1;
+    let parsed;
+    let (ivsk, verification, body) = match mode % 4 {
+        0 => (
+            &fx.iv_session_key,
+            Verification::SignedChecksum(&fx.signed_checksum),
+            rest,
+        ),
+        1 => (
+            &fx.iv_session_key,
+            Verification::UnsafeSkipVerification,
+            rest,
+        ),
+        2 => (
+            &fx.iv_session_key,
+            Verification::Checksum(fx.checksum),
+            rest,
+        ),
+        _ => {
+            let mut parts = rest.splitn(3, |&b| b == b'\n');
+            let (Some(a), Some(b), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+                return;
+            };
+            let (Ok(a), Ok(b)) = (str::from_utf8(a), str::from_utf8(b)) else {
+                return;
+            };
+            let (Ok(ivsk), Ok(signed)) = (
+                IvSessionKey::parse(a, &limits),
+                SignedChecksum::parse(b, &limits),
+            ) else {
+                return;
+            };
+            parsed = (ivsk, signed);
+            (&parsed.0, Verification::SignedChecksum(&parsed.1), body)
+        }
+    };
+    let one_shot = v2::decrypt(body, &fx.public, ivsk, verification, &limits);
+    let mut streamed = Vec::new();
+    let stream = v2::decrypt_stream(
+        Chunked { data: body, chunk },
+        &mut streamed,
+        &fx.public,
+        ivsk,
+        verification,
+        &limits,
+    );
+    match (&one_shot, &stream) {
+        (Ok(plain), Ok(verified)) => {
+            assert_eq!(plain, &streamed, "one-shot and streaming plaintexts differ");
+            assert_eq!(verified.checksum, sha256(plain));
+            assert_eq!(verified.plaintext_len, plain.len() as u64);
+            assert!(body.len() - plain.len() >= 1 && body.len() - plain.len() <= 16);
+            match verification {
+                Verification::UnsafeSkipVerification => {
+                    assert!(!verified.authenticated);
+                    reencrypts_to(plain, ivsk, body);
+                }
+                Verification::SignedChecksum(s) => {
+                    assert!(verified.authenticated);
+                    let want =
+                        v2::recover_checksum(&fx.public, s).expect("accepted checksum opens");
+                    assert_eq!(verified.checksum, want, "accepted a wrong checksum");
+                    if want == fx.checksum {
+                        assert_eq!(plain.as_slice(), VECTOR_PLAIN);
+                    }
+                }
+                Verification::Checksum(c) => {
+                    assert!(verified.authenticated);
+                    assert_eq!(verified.checksum, c, "accepted a wrong checksum");
+                    assert_eq!(plain.as_slice(), VECTOR_PLAIN);
+                }
+                _ => unreachable!("no other verification is used"),
+            }
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("one-shot {one_shot:?} and streaming {stream:?} disagree"),
+    }
+}
+
+/// Encrypting `plain` under the session key of `ivsk` (opened with k1) gives `body`.
+fn reencrypts_to(plain: &[u8], ivsk: &IvSessionKey, body: &[u8]) {
+    let fx = &*FIXTURE;
+    let session = v2::open_session_key(&fx.public, ivsk).expect("accepted key opens");
+    let mut enc =
+        Encryptor::with_session_key(&fx.private, ChecksumFormat::Hex, session, Vec::new());
+    enc.write_all(plain).expect("write to a Vec");
+    let (ct, _) = enc.finish().expect("encrypt");
+    assert_eq!(ct, body, "decryption is not the inverse of encryption");
+}
+
+/// The structured input of [`roundtrip`].
+#[derive(Debug, Arbitrary)]
+struct RoundTrip {
+    key: [u8; 16],
+    iv: [u8; 16],
+    base64: bool,
+    /// Sizes of the successive `write` calls (0 is read as 1), cycled.
+    writes: Vec<u16>,
+    /// Which ciphertext byte to flip, and with what (0 is read as 1).
+    flip_at: u32,
+    flip_with: u8,
+    read_chunk: u16,
+    plaintext: Vec<u8>,
+}
+
+/// Encrypt then decrypt with k1, over [`arbitrary`]-structured input: session key, IV,
+/// checksum form, write chunking and plaintext.
+///
+/// Properties: the ciphertext has the PKCS#7 length; the output strings print and parse back;
+/// decryption (one-shot and streaming, any chunking) returns the plaintext with an
+/// authenticated checksum equal to its SHA-256; any single flipped ciphertext byte is rejected.
+pub fn roundtrip(data: &[u8]) {
+    let Ok(input) = RoundTrip::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let fx = &*FIXTURE;
+    let limits = Limits::default();
+    let format = if input.base64 {
+        ChecksumFormat::Base64
+    } else {
+        ChecksumFormat::Hex
+    };
+    let session = SessionKey::from_parts(input.key, input.iv);
+    let mut enc = Encryptor::with_session_key(&fx.private, format, session, Vec::new());
+    let mut rest = input.plaintext.as_slice();
+    let mut sizes = input.writes.iter().cycle();
+    while !rest.is_empty() {
+        let want = sizes.next().map_or(rest.len(), |&n| usize::from(n.max(1)));
+        let n = enc
+            .write(&rest[..want.min(rest.len())])
+            .expect("write to a Vec");
+        rest = &rest[n..];
+    }
+    let (ct, out) = enc.finish().expect("encrypt");
+    let len = input.plaintext.len() as u64;
+    assert_eq!(out.plaintext_len, len);
+    assert_eq!(out.ciphertext_len, (len / 16 + 1) * 16);
+    assert_eq!(ct.len() as u64, out.ciphertext_len);
+    assert_eq!(out.checksum, sha256(&input.plaintext));
+    assert_eq!(out.iv_session_key.iv(), &input.iv);
+    assert_eq!(out.signed_checksum.format(), format);
+
+    let ivsk = IvSessionKey::parse(&out.iv_session_key.to_string(), &limits).expect("ivsk");
+    let signed = SignedChecksum::parse(&out.signed_checksum.to_string(), &limits).expect("sig");
+    assert_eq!(ivsk, out.iv_session_key);
+    assert_eq!(signed, out.signed_checksum);
+    let plain = v2::decrypt(
+        &ct,
+        &fx.public,
+        &ivsk,
+        Verification::SignedChecksum(&signed),
+        &limits,
+    )
+    .expect("decrypt what was encrypted");
+    assert_eq!(plain, input.plaintext);
+
+    let mut streamed = Vec::new();
+    let verified = v2::decrypt_stream(
+        Chunked {
+            data: &ct,
+            chunk: usize::from(input.read_chunk.max(1)),
+        },
+        &mut streamed,
+        &fx.public,
+        &ivsk,
+        Verification::Checksum(out.checksum),
+        &limits,
+    )
+    .expect("streaming decrypt");
+    assert_eq!(streamed, input.plaintext);
+    assert_eq!(verified.checksum, out.checksum);
+    assert_eq!(verified.plaintext_len, len);
+    assert!(verified.authenticated);
+
+    let mut bad = ct;
+    let at = usize::try_from(input.flip_at).unwrap_or(usize::MAX) % bad.len();
+    bad[at] ^= input.flip_with.max(1);
+    assert!(
+        v2::decrypt(
+            &bad,
+            &fx.public,
+            &ivsk,
+            Verification::Checksum(out.checksum),
+            &limits
+        )
+        .is_err(),
+        "a flipped ciphertext byte was accepted"
+    );
+}
