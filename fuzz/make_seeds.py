@@ -101,6 +101,74 @@ def main():
             head = hashlib.sha256(e["id"].encode()).digest() * 2
             write("roundtrip", e["id"], head + plain)
 
+    # V1 decrypt: modes 0 and 1 on the fixed vector, mode 2 with every V1 vector.
+    fixed = (VEC / "v1" / "rand-1024.v1k1.enc").read_bytes()
+    write("v1_decrypt", "mode0-rand-1024", b"\x00" + fixed)
+    write("v1_decrypt", "mode1-rand-1024", b"\x01" + fixed)
+    for e in v1:
+        body = (VEC / e["encrypted"]).read_bytes()
+        data = f"{e['iv_session_key']}\n{e['crc32']}\n".encode() + body
+        write("v1_decrypt", "mode2-" + e["id"], b"\x02" + data)
+
+    # Protocol: the golden fixtures of otaseal-protocol, each behind its message-type byte.
+    fixtures = ROOT / "crates" / "otaseal-protocol" / "tests" / "fixtures"
+    methods = ["set", "get", "delete", "list"]
+
+    def selector(kind, method=0):
+        return next(w for w in range(256) if w % 12 == kind and (w >> 4) % 4 == method)
+
+    for f in sorted(fixtures.glob("*.json")):
+        n, doc = f.name, f.read_bytes()
+        kinds = []
+        if n.startswith("update.request"):
+            kinds.append(0)
+        elif n.startswith("update."):
+            kinds += [1, 11]
+            if n.startswith(("update.available", "update.manifest")):
+                kinds.append(2)
+            if n.startswith(("update.up-to-date", "update.blocked")):
+                kinds.append(3)
+            if n.startswith("update.rate-limited"):
+                kinds.append(4)
+        elif n.startswith("error.") or n == "channel.error.json":
+            kinds.append(5)
+        elif n.startswith(("stats.batch", "stats.single")):
+            kinds.append(6)
+        elif n.startswith("stats.response"):
+            kinds.append(7)
+        if n == "channel.list.query.json":
+            kinds.append(8)
+        for m, method in enumerate(methods):
+            if n == f"channel.{method}.request.json":
+                write("protocol", f"{n}-{9}", bytes([selector(9, m)]) + doc)
+            if n == f"channel.{method}.response.json":
+                write("protocol", f"{n}-{10}", bytes([selector(10, m)]) + doc)
+        for k in kinds:
+            write("protocol", f"{n}-{k}", bytes([selector(k)]) + doc)
+
+    # Manifests: a valid one built from vector strings, and names and globs.
+    sig = MANIFEST["v2"][0]["signed_checksum"]
+    entries = [
+        {"file_name": "index.html", "file_hash": sig, "download_url": "https://cdn.example/1/index.html"},
+        {"file_name": "assets/app%402x.png", "file_hash": sig, "download_url": "https://cdn.example/1/a"},
+        {"file_name": "assets/app.js.br", "file_hash": sig, "download_url": "https://cdn.example/1/b"},
+    ]
+    write("manifest", "three-entries", json.dumps(entries, indent=2))
+    write("manifest", "empty", "[]")
+    write("manifest", "name", "assets/%C3%A9/x(1).js")
+    write("manifest", "glob", "assets/**/*.js\nassets/js/app.js")
+
+    # V3: the headers and small sealed files of spec/vectors/v3.
+    v3 = ROOT / "spec" / "vectors" / "v3"
+    for f in sorted(v3.glob("*.v3")):
+        data = f.read_bytes()
+        if len(data) <= SMALL:
+            write("v3_open", f.stem, data)
+        hlen = int.from_bytes(data[10:14], "big") if len(data) >= 14 else 0
+        if f.stem.startswith("ok-") and 0 < hlen <= len(data):
+            write("v3_header", f.stem, data[:hlen])
+            write("v3_header", f.stem + "-signed", data[: min(len(data), hlen + 600)])
+
 
 if __name__ == "__main__":
     main()

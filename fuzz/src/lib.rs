@@ -50,6 +50,11 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("key_decode", key_decode),
     ("v2_decrypt", v2_decrypt),
     ("roundtrip", roundtrip),
+    ("v1_decrypt", v1_decrypt),
+    ("protocol", protocol),
+    ("manifest", manifest),
+    ("v3_header", v3_header),
+    ("v3_open", v3_open),
 ];
 
 const K1_PRIVATE: &[u8] = include_bytes!("../../spec/vectors/capgo-cli/keys/k1.key");
@@ -527,4 +532,317 @@ pub fn roundtrip(data: &[u8]) {
         .is_err(),
         "a flipped ciphertext byte was accepted"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legacy V1 (otaseal-migrate), the update protocol (otaseal-protocol), delta manifests and V3.
+
+const V1K1_PRIVATE: &[u8] = include_bytes!("../../spec/vectors/capgo-cli/keys/v1k1.key");
+/// The Capgo CLI 4.x V1 vector `rand-1024.v1k1`.
+const V1_VECTOR_ID: &str = "rand-1024.v1k1";
+
+struct V1Fixture {
+    private: PrivateKey,
+    iv_session_key: IvSessionKey,
+    crc32: Crc32Checksum,
+}
+
+static V1_FIXTURE: LazyLock<V1Fixture> = LazyLock::new(|| {
+    let limits = Limits::default();
+    let manifest: serde_json::Value = serde_json::from_str(MANIFEST).expect("manifest.json");
+    let entry = manifest["v1"]
+        .as_array()
+        .expect("manifest v1 entries")
+        .iter()
+        .find(|e| e["id"] == V1_VECTOR_ID)
+        .expect("v1 vector entry");
+    let field = |name: &str| entry[name].as_str().expect("string field").to_owned();
+    V1Fixture {
+        private: PrivateKey::from_bytes(V1K1_PRIVATE, &limits).expect("v1k1 private key"),
+        iv_session_key: IvSessionKey::parse(&field("iv_session_key"), &limits).expect("ivsk"),
+        crc32: field("crc32").parse().expect("crc32"),
+    }
+});
+
+/// Legacy V1 decryption with the fixed V1 private key `v1k1` (`spec/v1.md` 6).
+///
+/// The first byte picks a mode: `0 mod 3` the body with the vector's `ivSessionKey` and CRC32;
+/// `1 mod 3` the same without a CRC32; `2 mod 3` `ivSessionKey \n crc32 \n body`, all chosen.
+/// It also sets the chunk size of a second, streaming decryption.
+///
+/// Properties: an accepted plaintext has the CRC32 it was checked against (not a MAC: a
+/// forgery that keeps the CRC32 is accepted by design, `spec/v1.md` 8);
+/// [`otaseal_migrate::v1::decrypt`] and [`otaseal_migrate::v1::decrypt_stream`] agree.
+pub fn v1_decrypt(data: &[u8]) {
+    use otaseal_migrate::v1;
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let fx = &*V1_FIXTURE;
+    let limits = Limits::default();
+    let chunk = usize::from(mode / 3) * 47 + 1;
+    let parsed;
+    let (ivsk, crc, body) = match mode % 3 {
+        0 => (&fx.iv_session_key, Some(fx.crc32), rest),
+        1 => (&fx.iv_session_key, None, rest),
+        _ => {
+            let mut parts = rest.splitn(3, |&b| b == b'\n');
+            let (Some(a), Some(b), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+                return;
+            };
+            let (Ok(a), Ok(b)) = (str::from_utf8(a), str::from_utf8(b)) else {
+                return;
+            };
+            let (Ok(ivsk), Ok(crc)) = (IvSessionKey::parse(a, &limits), b.parse()) else {
+                return;
+            };
+            parsed = ivsk;
+            (&parsed, Some(crc), body)
+        }
+    };
+    let one_shot = v1::decrypt(body, &fx.private, ivsk, crc, &limits);
+    let mut streamed = Vec::new();
+    let stream = v1::decrypt_stream(
+        Chunked { data: body, chunk },
+        &mut streamed,
+        &fx.private,
+        ivsk,
+        crc,
+        &limits,
+    );
+    match (&one_shot, &stream) {
+        (Ok(plain), Ok(verified)) => {
+            assert_eq!(plain, &streamed, "one-shot and streaming plaintexts differ");
+            assert_eq!(verified.plaintext_len, plain.len() as u64);
+            assert_eq!(verified.crc32, otaseal_migrate::v1::crc32(plain));
+            assert_eq!(verified.crc32_checked, crc.is_some());
+            if let Some(c) = crc {
+                assert_eq!(verified.crc32, c, "accepted a wrong CRC32");
+            }
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("one-shot {one_shot:?} and streaming {stream:?} disagree"),
+    }
+}
+
+/// Update-protocol JSON (`spec/protocol.md`): every message type's strict `parse` and lenient
+/// `from_json`, and the Android plugin's classification of an update response.
+///
+/// The first byte picks the message type (and the channel method), the rest is the document.
+///
+/// Properties: canonical output is a fixed point: whatever parses (strictly or leniently)
+/// prints as canonical JSON that parses again, the same way, to the same canonical JSON.
+pub fn protocol(data: &[u8]) {
+    use otaseal_protocol as p;
+    let Some((&which, doc)) = data.split_first() else {
+        return;
+    };
+    let limits = Limits::default();
+    macro_rules! fixed_point {
+        ($ty:ty) => {{
+            if let Ok(m) = <$ty>::parse(doc, &limits) {
+                let s = m.to_json().expect("canonical JSON");
+                let again = <$ty>::parse(s.as_bytes(), &limits).expect("canonical JSON parses");
+                assert_eq!(
+                    again.to_json().expect("canonical JSON"),
+                    s,
+                    "not a fixed point"
+                );
+            }
+            if let Ok(m) = <$ty>::from_json(doc, &limits) {
+                let s = m.to_json().expect("canonical JSON");
+                let again =
+                    <$ty>::from_json(s.as_bytes(), &limits).expect("canonical JSON reads back");
+                assert_eq!(
+                    again.to_json().expect("canonical JSON"),
+                    s,
+                    "not a fixed point"
+                );
+            }
+        }};
+    }
+    let methods = [
+        p::ChannelMethod::Set,
+        p::ChannelMethod::Get,
+        p::ChannelMethod::Delete,
+        p::ChannelMethod::List,
+    ];
+    let method = methods[usize::from(which >> 4) % methods.len()];
+    match which % 12 {
+        0 => fixed_point!(p::UpdateRequest),
+        1 => fixed_point!(p::UpdateResponse),
+        2 => fixed_point!(p::UpdateAvailable),
+        3 => fixed_point!(p::NoUpdate),
+        4 => fixed_point!(p::RateLimited),
+        5 => fixed_point!(p::ErrorResponse),
+        6 => fixed_point!(p::StatsBody),
+        7 => fixed_point!(p::StatsResponse),
+        8 => fixed_point!(p::ChannelListQuery),
+        9 => {
+            if let Ok(m) = p::ChannelRequest::parse(doc, method, &limits) {
+                let s = m.to_json().expect("canonical JSON");
+                let again = p::ChannelRequest::parse(s.as_bytes(), method, &limits)
+                    .expect("canonical JSON parses");
+                assert_eq!(
+                    again.to_json().expect("canonical JSON"),
+                    s,
+                    "not a fixed point"
+                );
+            }
+            let _ = p::ChannelRequest::from_json(doc, &limits);
+        }
+        10 => {
+            if let Ok(m) = p::ChannelResponse::parse(doc, method, &limits) {
+                let s = m.to_json().expect("canonical JSON");
+                let again = p::ChannelResponse::parse(s.as_bytes(), method, &limits)
+                    .expect("canonical JSON parses");
+                assert_eq!(
+                    again.to_json().expect("canonical JSON"),
+                    s,
+                    "not a fixed point"
+                );
+            }
+            let _ = p::ChannelResponse::from_json(doc, method, &limits);
+        }
+        _ => {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(doc) {
+                let _ = p::classify_update_response(&v);
+            }
+        }
+    }
+}
+
+/// Delta-manifest parsing and names (`spec/v2.md` 9).
+///
+/// Properties: a manifest that parses prints as JSON that parses to the same manifest, and
+/// every target path passes the path rules; `decode_path(encode_path(s)) == s` for every
+/// string; a decoded name re-encodes to a name that decodes to it again; the glob matcher
+/// never panics (`pattern \n path`).
+pub fn manifest(data: &[u8]) {
+    use otaseal_envelope::manifest::{
+        Manifest, check_relative_path, decode_path, encode_path, glob_match,
+    };
+    let limits = Limits::default();
+    if let Ok(m) = Manifest::parse(data, &limits) {
+        let json = m.to_json();
+        let again = Manifest::parse(json.as_bytes(), &limits).expect("printed manifest parses");
+        assert_eq!(again.to_json(), json, "manifest is not a fixed point");
+        assert_eq!(again.entries().len(), m.entries().len());
+        for path in m.target_paths() {
+            check_relative_path(path, path).expect("a target path breaks the path rules");
+        }
+    }
+    if let Ok(s) = str::from_utf8(data) {
+        assert_eq!(decode_path(&encode_path(s)).as_deref().ok(), Some(s));
+        if let Ok(decoded) = decode_path(s) {
+            assert_eq!(decode_path(&encode_path(&decoded)).ok(), Some(decoded));
+        }
+        if let Some((pattern, path)) = s.split_once('\n') {
+            let _ = glob_match(pattern, path);
+        }
+    }
+}
+
+const V3_MANIFEST: &str = include_str!("../../spec/vectors/v3/manifest.json");
+const V3_RECIPIENT1: &[u8] = include_bytes!("../../spec/vectors/v3/keys/recipient1.key");
+const V3_SIGNER1: &[u8] = include_bytes!("../../spec/vectors/v3/keys/signer1.pub");
+
+struct V3Fixture {
+    recipient: PrivateKey,
+    policy: otaseal_envelope::v3::Policy,
+}
+
+static V3_FIXTURE: LazyLock<V3Fixture> = LazyLock::new(|| {
+    use otaseal_envelope::v3::{Policy, TrustedKeys};
+    let limits = Limits::default();
+    let manifest: serde_json::Value = serde_json::from_str(V3_MANIFEST).expect("v3 manifest");
+    let entry = manifest["vectors"]
+        .as_array()
+        .expect("v3 vectors")
+        .iter()
+        .find(|e| e["file"] == "ok-one-byte.v3" && e["expect"] == "success")
+        .expect("v3 vector entry");
+    let signer = PublicKey::from_bytes(V3_SIGNER1, &limits).expect("signer1");
+    let policy = Policy::new(
+        TrustedKeys::from_keys([signer]),
+        entry["app_id"].as_str().expect("app_id"),
+    )
+    .channel(entry["channel"].as_str().expect("channel"))
+    .min_sequence(entry["min_sequence"].as_u64().expect("min_sequence"))
+    .now(entry["now"].as_u64().expect("now"));
+    V3Fixture {
+        recipient: PrivateKey::from_bytes(V3_RECIPIENT1, &limits).expect("recipient1"),
+        policy,
+    }
+});
+
+/// The V3 vectors' plaintext byte `i`: `(i * 31) mod 251` (`spec/vectors/v3/manifest.json`).
+fn v3_plain_byte(i: usize) -> u8 {
+    u8::try_from(i.wrapping_mul(31) % 251).unwrap_or(0)
+}
+
+/// V3 header parsing without keys (`spec/v3.md` 3): [`otaseal_envelope::v3::Header::parse`],
+/// [`otaseal_envelope::v3::parse_prefix`] and
+/// [`otaseal_envelope::v3::read_signed_header`].
+///
+/// Properties: the header encoding is canonical (`parse(b)` succeeds ⇒ `encode() == b`); the
+/// prefix parser agrees with the header parser on suite and length; a signed header read from
+/// a stream re-encodes to the header bytes it was read from.
+pub fn v3_header(data: &[u8]) {
+    use otaseal_envelope::v3::{Header, PREFIX_LEN, parse_prefix, read_signed_header};
+    let limits = Limits::default();
+    if let Ok(h) = Header::parse(data, &limits) {
+        assert_eq!(h.encode(), data, "header encoding is not canonical");
+        let (suite, len) = parse_prefix(&data[..PREFIX_LEN], &limits).expect("prefix parses");
+        assert_eq!(suite, h.suite());
+        assert_eq!(len, data.len());
+        assert_eq!(
+            h.commitments().len(),
+            usize::try_from(h.chunk_count()).unwrap_or(0)
+        );
+    }
+    if let Ok(signed) = read_signed_header(data, &limits) {
+        assert_eq!(signed.header().encode(), signed.header_bytes());
+        assert!(data.starts_with(signed.header_bytes()));
+    }
+}
+
+/// V3 opening with the vectors' recipient key `recipient1` and a policy trusting `signer1`
+/// (`spec/v3.md` 7). The input is a whole sealed file; the first byte of the seeds is the file's
+/// own (`o` of the magic), so no mode byte is taken.
+///
+/// Properties: an accepted bundle decrypts to the vectors' plaintext pattern, of the length the
+/// signed header states; on any error, whatever was written is an authentic prefix of that
+/// plaintext (only verified chunks are released); streaming with small reads agrees with
+/// [`otaseal_envelope::v3::open_bytes`].
+pub fn v3_open(data: &[u8]) {
+    use otaseal_envelope::v3;
+    let fx = &*V3_FIXTURE;
+    let limits = Limits::default();
+    let mut out = Vec::new();
+    let chunk = data.first().map_or(1, |&b| usize::from(b) * 37 + 1);
+    let streamed = v3::open(
+        Chunked { data, chunk },
+        &mut out,
+        &fx.recipient,
+        &fx.policy,
+        &limits,
+    );
+    for (i, &b) in out.iter().enumerate() {
+        assert_eq!(
+            b,
+            v3_plain_byte(i),
+            "unauthentic plaintext byte {i} released"
+        );
+    }
+    let one_shot = v3::open_bytes(data, &fx.recipient, &fx.policy, &limits);
+    match (&streamed, &one_shot) {
+        (Ok(opened), Ok(plain)) => {
+            assert_eq!(opened.plaintext_len, out.len() as u64);
+            assert_eq!(opened.header.plaintext_len(), out.len() as u64);
+            assert_eq!(plain.as_slice(), out.as_slice());
+        }
+        (Err(a), Err(b)) => assert_eq!(a.code(), b.code()),
+        _ => panic!("streaming {streamed:?} and one-shot {one_shot:?} disagree"),
+    }
 }
