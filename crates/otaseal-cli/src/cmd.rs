@@ -3,3 +3,4 @@
 pub(crate) mod bundle;
 pub(crate) mod key;
 pub(crate) mod migrate;
+pub(crate) mod protocol;

@@ -31,6 +31,9 @@ enum Command {
     /// Move an app from Capgo encryption V1 to V2: bundles, keys and capacitor.config.
     #[command(subcommand)]
     Migrate(cmd::migrate::MigrateCommand),
+    /// Check JSON documents against the Capgo update protocol (spec/protocol.md).
+    #[command(subcommand)]
+    Protocol(cmd::protocol::ProtocolCommand),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Key(c) => cmd::key::run(c),
         Command::Bundle(c) => cmd::bundle::run(c),
         Command::Migrate(c) => cmd::migrate::run(c),
+        Command::Protocol(c) => cmd::protocol::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
