@@ -203,7 +203,8 @@ impl BatchOptions {
 ///
 /// # Errors
 /// Only for the batch as a whole: the output directory, journal or report cannot be created
-/// or written ([`Error::Io`]). Every per-bundle problem is a failed record instead.
+/// or written ([`Error::Io`]), or another run holds the output directory's journal lock
+/// ([`Error::InvalidInput`]). Every per-bundle problem is a failed record instead.
 pub fn run(
     migrator: &Migrator<'_>,
     entries: &[BatchEntry],
@@ -219,13 +220,21 @@ pub fn run(
         None
     } else {
         fs::create_dir_all(out_dir)?;
+        let journal = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&journal_path)?;
+        // One run per output directory at a time. The OS releases the lock if the process
+        // dies, so a crash never blocks the resume.
+        journal.try_lock().map_err(|e| match e {
+            fs::TryLockError::WouldBlock => Error::InvalidInput(format!(
+                "another batch migration is running on {}",
+                out_dir.display()
+            )),
+            fs::TryLockError::Error(e) => Error::Io(e),
+        })?;
         remove_stale_temps(out_dir)?;
-        Some(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&journal_path)?,
-        )
+        Some(journal)
     };
     let reserved: HashSet<&str> = [JOURNAL_FILE, REPORT_FILE].into_iter().collect();
     let mut used: HashMap<String, usize> = HashMap::new();

@@ -283,6 +283,24 @@ fn a_resumed_run_redoes_only_what_is_missing() {
     assert_ne!(before["bundle-009.zip"], after["bundle-009.zip"]);
     assert!(!f.out.join(".otaseal-migrate-abc.part").exists());
 
+    // While another run holds the output directory, a second one refuses to start.
+    let held = fs::OpenOptions::new().append(true).open(&journal).unwrap();
+    held.lock().unwrap();
+    let v1_key = key("v1k1");
+    let v2_key = key("k1");
+    let migrator = Migrator::new(&v1_key, &v2_key).unwrap();
+    let busy = batch::run(
+        &migrator,
+        &f.entries,
+        &BatchOptions::new(f.input.clone(), f.out.clone()),
+        &mut |_, _| {},
+    );
+    assert!(
+        matches!(&busy, Err(otaseal_migrate::Error::InvalidInput(m)) if m.contains("another batch migration is running")),
+        "{busy:?}"
+    );
+    drop(held);
+
     // A third run finds everything done, and the compacted journal holds one line per entry.
     let (third, _) = run(&f);
     assert_eq!(
