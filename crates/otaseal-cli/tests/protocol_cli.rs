@@ -179,6 +179,13 @@ fn broken_and_oversized_input() {
     assert_eq!(report["errors"][0]["rule"], json!("max_json_len"));
 
     let out = otaseal(
+        &["protocol", "validate", "stats", "-", "--method", "set"],
+        Some(b"[]"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--method applies to channel"));
+
+    let out = otaseal(
         &["protocol", "validate", "stats", "/nonexistent/otaseal.json"],
         None,
     );

@@ -323,6 +323,15 @@ message_methods!(ChannelListQuery, check_list_query, "a channel list query");
 /// A `set` or `delete` success: `{"status": "ok"}`, with `allowSet: true` from plugin
 /// 5.34 / 6.34 / 7.34 / 8.0 on (the plugin then stores the channel locally); `unset: true`
 /// tells Android to clear its stored channel.
+///
+/// ```
+/// use otaseal_protocol::{ChannelResponse, ChannelStatus, Limits};
+///
+/// let r = ChannelResponse::Status(ChannelStatus::ok(Some(true)));
+/// r.validate(&Limits::default())?;
+/// assert_eq!(r.to_json().unwrap(), "{\n  \"status\": \"ok\",\n  \"allowSet\": true\n}\n");
+/// # Ok::<(), otaseal_protocol::ValidationErrors>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChannelStatus {
@@ -356,6 +365,13 @@ impl ChannelStatus {
 }
 
 /// A `get` success: the device's channel and whether it is an override.
+///
+/// ```
+/// use otaseal_protocol::ChannelCurrent;
+///
+/// let c = ChannelCurrent::new("production", false, Some(true));
+/// assert_eq!(c.status.as_deref(), Some("default"));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChannelCurrent {
@@ -387,6 +403,15 @@ impl ChannelCurrent {
 }
 
 /// One channel of a `list` answer. Android requires a numeric `id`.
+///
+/// ```
+/// use otaseal_protocol::{ChannelInfo, ChannelResponse, Limits};
+///
+/// let list = ChannelResponse::List(vec![ChannelInfo::new(12, "production", true, false)]);
+/// list.validate(&Limits::default())?;
+/// assert!(list.to_json().unwrap().contains("\"allow_self_set\": false"));
+/// # Ok::<(), otaseal_protocol::ValidationErrors>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ChannelInfo {

@@ -3,6 +3,13 @@ use std::fmt;
 use otaseal_wire::WireError;
 
 /// How a length limit is counted.
+///
+/// ```
+/// use otaseal_protocol::{LengthUnit, ValidationError};
+///
+/// let e = ValidationError::TooLong { field: "key_id".into(), len: 21, max: 20, unit: LengthUnit::Utf16 };
+/// assert_eq!(e.to_string(), "key_id: is 21 UTF-16 code units long, more than the limit of 20");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LengthUnit {

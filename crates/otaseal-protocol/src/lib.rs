@@ -85,6 +85,13 @@ pub fn fix_semver(version: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Which message a document is meant to be, for [`validate_json`].
+///
+/// ```
+/// use otaseal_protocol::{ChannelMethod, MessageKind};
+///
+/// assert_eq!(MessageKind::UpdateResponse.name(), "response");
+/// assert_eq!(MessageKind::ChannelRequest(ChannelMethod::List).name(), "channel");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MessageKind {

@@ -89,6 +89,13 @@ pub(crate) fn validate_typed<T: Serialize>(
 /// the order of the type's fields, then unknown fields in the order they were read), followed by
 /// one line feed. Golden fixtures are stored in this form (`spec/protocol.md` section 7).
 ///
+/// ```
+/// use otaseal_protocol::{StatsResponse, to_canonical_json};
+///
+/// assert_eq!(to_canonical_json(&StatsResponse::ok()).unwrap(), "{\n  \"status\": \"ok\"\n}\n");
+/// assert_eq!(to_canonical_json(&Vec::<u8>::new()).unwrap(), "[]\n");
+/// ```
+///
 /// # Errors
 /// Only if a value cannot be represented in JSON, which cannot happen for the types of this
 /// crate.

@@ -24,6 +24,13 @@ pub const DISABLE_AUTO_UPDATE_TO_MAJOR: &str = "disable_auto_update_to_major";
 
 /// A `kind` value that no plugin knows; kept verbatim. Only [`ResponseKind::parse`] makes one,
 /// so a known kind is never wrapped in it.
+///
+/// ```
+/// use otaseal_protocol::ResponseKind;
+///
+/// let ResponseKind::Unknown(u) = ResponseKind::parse("later") else { unreachable!() };
+/// assert_eq!(u.as_str(), "later");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct UnknownKind(String);
 
@@ -543,7 +550,14 @@ impl RateLimited {
     }
 }
 
-/// How a current Android plugin reads an update response body.
+/// How a current Android plugin reads an update response body ([`classify_update_response`]).
+///
+/// ```
+/// use otaseal_protocol::{Classification, NoUpdate, ResponseKind, UpdateResponse};
+///
+/// let r = UpdateResponse::NoUpdate(NoUpdate::up_to_date());
+/// assert_eq!(r.classification(), Classification::NoUpdate(ResponseKind::UpToDate));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Classification {
@@ -728,8 +742,12 @@ struct Encryption {
 }
 
 fn check_available(c: &mut Checker<'_>, o: &Map<String, Value>) {
-    c.string(o, "version", Req::NonEmpty);
-    if let Some(url) = c.string(o, "url", Req::Required)
+    // A revert to the builtin bundle is handled by devices before they look at the URL, and
+    // downloads nothing.
+    let revert = c.string(o, "version", Req::NonEmpty) == Some("builtin");
+    let req = if revert { Req::Optional } else { Req::Required };
+    if let Some(url) = c.string(o, "url", req)
+        && !(revert && url.is_empty())
         && http_url(url).is_none()
     {
         let field = c.path("url");
@@ -739,7 +757,7 @@ fn check_available(c: &mut Checker<'_>, o: &Map<String, Value>) {
         encrypted: false,
         key_block_len: None,
     };
-    if let Some(sk) = c.string(o, "session_key", Req::Required)
+    if let Some(sk) = c.string(o, "session_key", req)
         && !sk.is_empty()
     {
         enc.encrypted = true;
@@ -751,7 +769,7 @@ fn check_available(c: &mut Checker<'_>, o: &Map<String, Value>) {
             }
         }
     }
-    if let Some(checksum) = c.string_or_null(o, "checksum", Req::Required) {
+    if let Some(checksum) = c.string_or_null(o, "checksum", req) {
         check_checksum(c, "checksum", checksum, enc);
     }
     if let Some(entries) = c.array_field(o, "manifest", Req::Optional) {
@@ -1013,6 +1031,23 @@ mod tests {
         let mut u = update();
         u["checksum"] = json!(5);
         assert_eq!(rules(&u), ["checksum type"]);
+    }
+
+    #[test]
+    fn revert_to_builtin_needs_no_download() {
+        assert!(rules(&json!({"version": "builtin"})).is_empty());
+        assert!(
+            rules(&json!({"version": "builtin", "url": "", "session_key": "", "checksum": null}))
+                .is_empty()
+        );
+        assert_eq!(
+            rules(&json!({"version": "builtin", "url": "x"})),
+            ["url http_url"]
+        );
+        assert_eq!(
+            rules(&json!({"version": "1.0.0"})),
+            ["url required", "session_key required", "checksum required"]
+        );
     }
 
     #[test]

@@ -22,6 +22,13 @@ pub const MAX_METADATA_VALUE_LEN: usize = 2048;
 /// An action that Capgo's backend does not accept (yet). It is kept verbatim so that it
 /// round-trips; [`StatsAction::parse`] is the only way to make one, so a known action is never
 /// wrapped in it.
+///
+/// ```
+/// use otaseal_protocol::StatsAction;
+///
+/// let StatsAction::Unknown(u) = StatsAction::parse("warp_drive") else { unreachable!() };
+/// assert_eq!(u.as_str(), "warp_drive");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct UnknownAction(String);
 
@@ -386,6 +393,13 @@ fn check_stats_body(c: &mut Checker<'_>, v: &Value) {
 message_methods!(StatsBody, check_stats_body, "a stats body");
 
 /// One entry of a batch response's `results`.
+///
+/// ```
+/// use otaseal_protocol::StatsResult;
+///
+/// let r = StatsResult::ok(3);
+/// assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"status":"ok","index":3}"#);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StatsResult {
@@ -420,6 +434,14 @@ impl StatsResult {
 
 /// A successful stats response: `{"status": "ok"}` for a single event,
 /// `{"status": "ok", "results": [...]}` for a batch.
+///
+/// ```
+/// use otaseal_protocol::{StatsOk, StatsResponse};
+///
+/// let StatsResponse::Ok(ok) = StatsResponse::ok() else { unreachable!() };
+/// assert_eq!(ok.status.as_deref(), Some("ok"));
+/// assert_eq!(ok.results, None);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StatsOk {

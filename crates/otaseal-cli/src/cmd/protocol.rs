@@ -134,6 +134,10 @@ fn problems(e: &ValidationErrors) -> Vec<Problem> {
 }
 
 fn validate(a: &ValidateArgs) -> Result<()> {
+    let is_channel = matches!(a.kind, Kind::Channel | Kind::ChannelResponse);
+    if a.method.is_some() && !is_channel {
+        bail!("--method applies to channel and channel-response documents only");
+    }
     let limits = Limits::default();
     let max = limits.max_json_len;
     // One byte more than the limit, so that an oversized document is reported as a rule.
@@ -155,7 +159,6 @@ fn validate(a: &ValidateArgs) -> Result<()> {
             Err(e) => problems(&e),
         }
     };
-    let is_channel = matches!(a.kind, Kind::Channel | Kind::ChannelResponse);
     let file = a.file.display();
     let what = describe(a.kind);
     if a.json {
