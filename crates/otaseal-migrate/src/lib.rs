@@ -20,15 +20,20 @@
 //! when its CRC32 matches (`spec/v1.md` section 8).
 //!
 //! ```
-//! # #[cfg(feature = "v1-writer-insecure-testing")] {
-//! use otaseal_keys::{KeySize, Limits, PrivateKey};
+//! use otaseal_keys::{Limits, PrivateKey};
 //! use otaseal_migrate::v1;
+//! use otaseal_wire::IvSessionKey;
 //!
-//! let v1_key = PrivateKey::generate(KeySize::Rsa2048)?;
-//! let (ct, ivsk, crc) = v1::insecure_testing::encrypt(b"bundle", v1_key.public_key())?;
-//! let plain = v1::decrypt(&ct, &v1_key, &ivsk, Some(crc), &Limits::default())?;
-//! assert_eq!(plain, b"bundle");
-//! # }
+//! // A bundle made by @capgo/cli 4.34.6 (spec/vectors/capgo-cli/v1/rand-17.v1k1.*).
+//! let l = Limits::default();
+//! let v1_key = PrivateKey::from_bytes(include_bytes!("../../../spec/vectors/capgo-cli/keys/v1k1.key"), &l)?;
+//! let ciphertext = include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.enc");
+//! # let iv_session_key = "V6zXFmzWudCe/8P0/bl/wA==:ilzBb+AtkUcXuZ6shmKsuKzsLNbx/aLubtiNb9/1x9ZjQYny5btjYJRssP+3gEq6Jew3x511xr2EJhJoJBaHfrbp8oEaCtgCTaQkqHn+ublqIpd+Zv6TAuiMhI1dXB4ejeTxdM//cfdlW/RUhpgl9ETnTPXjnVnjMhpdfP6bzhIIkGGhwRh3w3nOgl1gjz5ixSiPr/0EZkgEDsqMJvfSimvEM82pwqQZwyNuKXDN9q2x5hVzWXcuM5oJvoOM0uxaVLolPd3GB9mYvHROPWOLFzDrUcSV6B3VMLmBWarJmMaCzVXBNGmncxYmIqt0p+uNhsHJtt5LGHwoONhOa5Dx8w==";
+//! let ivsk = IvSessionKey::parse(iv_session_key, &l)?;
+//! let crc32 = "f7df1b24".parse()?;
+//!
+//! let plain = v1::decrypt(ciphertext, &v1_key, &ivsk, Some(crc32), &l)?;
+//! assert_eq!(plain, include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.plain"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]

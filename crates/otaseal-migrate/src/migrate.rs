@@ -41,27 +41,31 @@ pub struct Migrated {
 /// and the CRC32 when given).
 ///
 /// ```
-/// # #[cfg(feature = "v1-writer-insecure-testing")] {
 /// use otaseal_envelope::v2::{self, Verification};
 /// use otaseal_keys::{KeySize, Limits, PrivateKey};
-/// use otaseal_migrate::{Migrator, v1};
+/// use otaseal_migrate::Migrator;
+/// use otaseal_wire::IvSessionKey;
 ///
-/// let v1_key = PrivateKey::generate(KeySize::Rsa2048)?;
+/// let l = Limits::default();
+/// let v1_key = PrivateKey::from_bytes(include_bytes!("../../../spec/vectors/capgo-cli/keys/v1k1.key"), &l)?;
 /// let v2_key = PrivateKey::generate(KeySize::Rsa2048)?;
-/// let (v1_ct, v1_ivsk, crc) = v1::insecure_testing::encrypt(b"PK zip", v1_key.public_key())?;
+/// let v1_bundle = include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.enc");
+/// # let iv_session_key = "V6zXFmzWudCe/8P0/bl/wA==:ilzBb+AtkUcXuZ6shmKsuKzsLNbx/aLubtiNb9/1x9ZjQYny5btjYJRssP+3gEq6Jew3x511xr2EJhJoJBaHfrbp8oEaCtgCTaQkqHn+ublqIpd+Zv6TAuiMhI1dXB4ejeTxdM//cfdlW/RUhpgl9ETnTPXjnVnjMhpdfP6bzhIIkGGhwRh3w3nOgl1gjz5ixSiPr/0EZkgEDsqMJvfSimvEM82pwqQZwyNuKXDN9q2x5hVzWXcuM5oJvoOM0uxaVLolPd3GB9mYvHROPWOLFzDrUcSV6B3VMLmBWarJmMaCzVXBNGmncxYmIqt0p+uNhsHJtt5LGHwoONhOa5Dx8w==";
+/// let v1_ivsk = IvSessionKey::parse(iv_session_key, &l)?;
 ///
 /// let migrator = Migrator::new(&v1_key, &v2_key)?;
-/// let (v2_ct, out) = migrator.migrate_stream(&v1_ct[..], Vec::new(), &v1_ivsk, Some(crc))?;
+/// let crc32 = Some("f7df1b24".parse()?);
+/// let (v2_bundle, out) = migrator.migrate_stream(&v1_bundle[..], Vec::new(), &v1_ivsk, crc32)?;
 ///
+/// // What a device does with the new session_key and checksum.
 /// let plain = v2::decrypt(
-///     &v2_ct,
+///     &v2_bundle,
 ///     v2_key.public_key(),
 ///     &out.iv_session_key,
 ///     Verification::SignedChecksum(&out.signed_checksum),
-///     &Limits::default(),
+///     &l,
 /// )?;
-/// assert_eq!(plain, b"PK zip");
-/// # }
+/// assert_eq!(plain, include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.plain"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]

@@ -96,17 +96,25 @@ fn unwrap_session_key(
 /// mismatch, without saying which; [`Error::Io`]; [`Error::Random`].
 ///
 /// ```
-/// # #[cfg(feature = "v1-writer-insecure-testing")] {
-/// use otaseal_keys::{KeySize, Limits, PrivateKey};
-/// use otaseal_migrate::v1;
+/// use otaseal_keys::{Limits, PrivateKey};
+/// use otaseal_migrate::{Error, v1};
+/// use otaseal_wire::{Crc32Checksum, IvSessionKey};
 ///
-/// let v1_key = PrivateKey::generate(KeySize::Rsa2048)?;
-/// let (ct, ivsk, crc) = v1::insecure_testing::encrypt(b"PK\x03\x04", v1_key.public_key())?;
+/// let l = Limits::default();
+/// let v1_key = PrivateKey::from_bytes(include_bytes!("../../../spec/vectors/capgo-cli/keys/v1k1.key"), &l)?;
+/// let ciphertext = include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.enc");
+/// # let iv_session_key = "V6zXFmzWudCe/8P0/bl/wA==:ilzBb+AtkUcXuZ6shmKsuKzsLNbx/aLubtiNb9/1x9ZjQYny5btjYJRssP+3gEq6Jew3x511xr2EJhJoJBaHfrbp8oEaCtgCTaQkqHn+ublqIpd+Zv6TAuiMhI1dXB4ejeTxdM//cfdlW/RUhpgl9ETnTPXjnVnjMhpdfP6bzhIIkGGhwRh3w3nOgl1gjz5ixSiPr/0EZkgEDsqMJvfSimvEM82pwqQZwyNuKXDN9q2x5hVzWXcuM5oJvoOM0uxaVLolPd3GB9mYvHROPWOLFzDrUcSV6B3VMLmBWarJmMaCzVXBNGmncxYmIqt0p+uNhsHJtt5LGHwoONhOa5Dx8w==";
+/// let ivsk = IvSessionKey::parse(iv_session_key, &l)?;
+///
 /// let mut plain = Vec::new();
-/// let v = v1::decrypt_stream(&ct[..], &mut plain, &v1_key, &ivsk, Some(crc), &Limits::default())?;
-/// assert!(v.crc32_checked);
-/// assert_eq!(plain, b"PK\x03\x04");
-/// # }
+/// let v = v1::decrypt_stream(&ciphertext[..], &mut plain, &v1_key, &ivsk, None, &l)?;
+/// assert_eq!(v.crc32.to_string(), "f7df1b24");
+/// assert!(!v.crc32_checked);
+///
+/// // A wrong CRC32 is the same opaque error as a wrong key or an altered body.
+/// let wrong = Some(Crc32Checksum::new(0));
+/// let r = v1::decrypt_stream(&ciphertext[..], std::io::sink(), &v1_key, &ivsk, wrong, &l);
+/// assert!(matches!(r, Err(Error::Decryption)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn decrypt_stream<R: Read, W: Write>(
