@@ -6,7 +6,7 @@
 //! V1 apps shipped. The optional checksum is the CRC-32 of the plaintext.
 //!
 //! There is deliberately no V1 writer here (otaseal MUST NOT write V1, `spec/v1.md`), except
-//! [`insecure_testing`] behind the feature `v1-writer-insecure-testing`, for test fixtures.
+//! `insecure_testing` behind the feature `v1-writer-insecure-testing`, for test fixtures.
 
 use std::io::{self, Read, Write};
 use std::path::Path;
