@@ -3,4 +3,6 @@
 pub(crate) mod bundle;
 pub(crate) mod key;
 pub(crate) mod migrate;
+pub(crate) mod open;
 pub(crate) mod protocol;
+pub(crate) mod seal;

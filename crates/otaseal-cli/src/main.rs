@@ -34,6 +34,11 @@ enum Command {
     /// Check JSON documents against the Capgo update protocol (spec/protocol.md).
     #[command(subcommand)]
     Protocol(cmd::protocol::ProtocolCommand),
+    /// Seal a bundle as otaseal V3 (RSA-4096, AES-256-GCM, signed context); inspect one;
+    /// re-seal a V2 bundle.
+    Seal(Box<cmd::seal::SealCommand>),
+    /// Verify and decrypt an otaseal V3 sealed bundle, atomically.
+    Open(cmd::open::OpenArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
         Command::Bundle(c) => cmd::bundle::run(c),
         Command::Migrate(c) => cmd::migrate::run(c),
         Command::Protocol(c) => cmd::protocol::run(c),
+        Command::Seal(c) => cmd::seal::run(*c),
+        Command::Open(a) => cmd::open::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,112 @@
+//! `otaseal open`: verify and decrypt an otaseal V3 sealed bundle (`spec/v3.md` section 7),
+//! atomically.
+
+use std::fs::File;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use otaseal_envelope::v3::{self, Policy, TrustedKeys};
+use otaseal_keys::Limits;
+use serde_json::json;
+
+use super::seal::{fail, format_rfc3339, header_json, load_private, load_public, parse_time};
+use crate::util::{print_json, read_bounded, sha256_file};
+
+/// Arguments of `otaseal open`.
+#[derive(Debug, Args)]
+#[command(disable_version_flag = true)]
+pub(crate) struct OpenArgs {
+    /// The sealed bundle.
+    sealed: PathBuf,
+    /// A trusted signing public key; repeat for several (key rotation).
+    #[arg(long, value_name = "PUB", num_args = 1.., required = true)]
+    trust: Vec<PathBuf>,
+    /// A key-rotation statement signed by a trusted key; its new key is trusted too. Repeat
+    /// for a chain.
+    #[arg(long, value_name = "FILE")]
+    rotation: Vec<PathBuf>,
+    /// The recipient private key to decrypt with.
+    #[arg(long, value_name = "PRIV")]
+    decryption_key: PathBuf,
+    /// The app id the bundle must be for.
+    #[arg(long, value_name = "ID")]
+    app_id: String,
+    /// The channel the bundle must be for [default: any].
+    #[arg(long, value_name = "C")]
+    channel: Option<String>,
+    /// Refuse bundles whose sequence is below N (the sequence installed now).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    min_sequence: u64,
+    /// Verify as of this time (RFC 3339 or Unix seconds) instead of the system clock.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, hide = true)]
+    now: Option<u64>,
+    /// Output file: written to a temporary file beside it and renamed only after the last
+    /// chunk verified; nothing is left on failure.
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(a: &OpenArgs) -> Result<()> {
+    let limits = Limits::default();
+    let mut trusted = TrustedKeys::new();
+    for p in &a.trust {
+        trusted.add(load_public(p, &limits)?);
+    }
+    for p in &a.rotation {
+        let bytes = read_bounded(p, 64 << 10)?;
+        let fp = trusted
+            .accept_rotation(&bytes, &a.app_id, &limits)
+            .map_err(|e| fail(e, a.json))
+            .with_context(|| format!("rotation statement {} refused", p.display()))?;
+        if !a.json {
+            eprintln!("trusting {fp} (rotation statement {})", p.display());
+        }
+    }
+    let mut policy = Policy::new(trusted, a.app_id.clone()).min_sequence(a.min_sequence);
+    if let Some(c) = &a.channel {
+        policy = policy.channel(c.clone());
+    }
+    if let Some(t) = a.now {
+        policy = policy.now(t);
+    }
+    let key = load_private(&a.decryption_key, "decryption", &limits)?;
+    let input =
+        File::open(&a.sealed).with_context(|| format!("cannot open {}", a.sealed.display()))?;
+    let opened = v3::open_to_file(input, &a.output, &key, &policy, &limits)
+        .map_err(|e| fail(e, a.json))
+        .with_context(|| format!("{} refused; nothing written", a.sealed.display()))?;
+    let sha256 = sha256_file(&a.output)?;
+    let h = &opened.header;
+    if a.json {
+        let mut v = header_json(h);
+        v["ok"] = json!(true);
+        v["output"] = json!(a.output.display().to_string());
+        v["sha256"] = json!(sha256);
+        print_json(&v)?;
+    } else {
+        let c = h.context();
+        println!(
+            "verified:    {} {} on {} (sequence {}), signed by {}",
+            c.app_id,
+            c.bundle_version,
+            c.channel,
+            c.sequence,
+            h.signer()
+        );
+        println!("expires:     {}", format_rfc3339(c.expires_at));
+        println!(
+            "written:     {} ({} bytes, sha256 {sha256})",
+            a.output.display(),
+            opened.plaintext_len
+        );
+        println!(
+            "next:        store sequence {} as the minimum for the next bundle",
+            c.sequence
+        );
+    }
+    Ok(())
+}
