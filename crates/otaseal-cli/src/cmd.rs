@@ -2,6 +2,7 @@
 
 pub(crate) mod bundle;
 pub(crate) mod key;
+pub(crate) mod manifest;
 pub(crate) mod migrate;
 pub(crate) mod open;
 pub(crate) mod protocol;

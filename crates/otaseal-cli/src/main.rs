@@ -28,6 +28,9 @@ enum Command {
     /// Zip, encrypt, decrypt and inspect Capgo encryption V2 bundles.
     #[command(subcommand)]
     Bundle(cmd::bundle::BundleCommand),
+    /// Delta (manifest) updates: encrypt a web folder file by file, and apply one as a device.
+    #[command(subcommand)]
+    Manifest(cmd::manifest::ManifestCommand),
     /// Move an app from Capgo encryption V1 to V2: bundles, keys and capacitor.config.
     #[command(subcommand)]
     Migrate(cmd::migrate::MigrateCommand),
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Key(c) => cmd::key::run(c),
         Command::Bundle(c) => cmd::bundle::run(c),
+        Command::Manifest(c) => cmd::manifest::run(c),
         Command::Migrate(c) => cmd::migrate::run(c),
         Command::Protocol(c) => cmd::protocol::run(c),
         Command::Seal(c) => cmd::seal::run(*c),

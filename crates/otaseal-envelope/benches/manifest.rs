@@ -84,6 +84,9 @@ fn full_run(key: &PrivateKey, sums: &[Sha256Checksum]) {
         let signed = sign_checksums(key, sums, ChecksumFormat::Hex, threads).unwrap();
         let secs = start.elapsed().as_secs_f64();
         assert_eq!(signed.len(), sums.len());
+        // Type-1 signing is deterministic: compare with the Node script's first block.
+        let first = signed[0].to_string();
+        println!("first block: {}...", &first[..32]);
         println!(
             "otaseal sign_checksums, {} hashes ({DISTINCT} distinct), {label} ({cores} available): {secs:.2} s, {:.0} files/s, {:.3} ms per distinct hash per thread",
             sums.len(),

@@ -1,0 +1,37 @@
+// Baseline for benches/manifest.rs: Node's crypto.privateEncrypt with RSA_PKCS1_PADDING, the
+// operation @capgo/cli's encryptChecksumV3 runs once per manifest file, over the same 10,000
+// hashes (SHA-256 of i as 8-byte little-endian for i < 9,500; entries 9,500..10,000 repeat hash
+// (j * 19) % 9,500) and the same key, spec/vectors/capgo-cli/keys/k1.key.
+//
+// Run: node crates/otaseal-envelope/benches/manifest_node.js
+// @capgo/cli signs every entry, duplicates included, one at a time on the main thread.
+'use strict'
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const TOTAL = 10000
+const DISTINCT = 9500
+const keyPath = path.join(__dirname, '..', '..', '..', 'spec', 'vectors', 'capgo-cli', 'keys', 'k1.key')
+const key = fs.readFileSync(keyPath, 'utf8')
+
+const hashes = []
+for (let i = 0; i < DISTINCT; i++) {
+  const b = Buffer.alloc(8)
+  b.writeBigUInt64LE(BigInt(i))
+  hashes.push(crypto.createHash('sha256').update(b).digest())
+}
+for (let j = DISTINCT; j < TOTAL; j++) hashes.push(hashes[(j * 19) % DISTINCT])
+
+const sign = h => crypto.privateEncrypt({ key, padding: crypto.constants.RSA_PKCS1_PADDING }, h)
+// Warm up (key parsing cache, JIT).
+for (let i = 0; i < 50; i++) sign(hashes[i])
+
+const start = process.hrtime.bigint()
+let check = 0
+for (const h of hashes) check ^= sign(h)[0]
+const secs = Number(process.hrtime.bigint() - start) / 1e9
+console.log(`node ${process.version} privateEncrypt RSA_PKCS1_PADDING, ${TOTAL} hashes, one thread: ` +
+  `${secs.toFixed(2)} s, ${(TOTAL / secs).toFixed(0)} files/s, ${(secs * 1e3 / TOTAL).toFixed(3)} ms each (check ${check})`)
+// The first signature, to compare with otaseal's (type-1 signing is deterministic).
+console.log(`first block: ${sign(hashes[0]).toString('hex').slice(0, 32)}...`)
