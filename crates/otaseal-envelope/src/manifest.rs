@@ -70,7 +70,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 /// Folder of the output of [`create`] that holds the encrypted files, at their stored names.
 pub const FILES_DIR: &str = "files";
 
-/// Files of at least this many bytes are tried with Brotli (`spec/v2.md` 9, step 2; the
+/// Files of at least this many bytes are tried with Brotli (`spec/v2.md` 9.1, step 2; the
 /// `BROTLI_MIN_SIZE` of `@capgo/cli`).
 pub const BROTLI_MIN_LEN: u64 = 8192;
 
@@ -119,7 +119,7 @@ struct Checked {
     signed: SignedChecksum,
 }
 
-/// A delta manifest whose every entry passed the checks of `spec/v2.md` section 9 that need no
+/// A delta manifest whose every entry passed the checks of `spec/v2.md` 9.2 that need no
 /// key: entry count, name lengths, safe relative names, no duplicates (also ignoring letter
 /// case, and no file that is also another entry's folder), well-formed `file_hash`.
 #[derive(Clone, Debug)]
@@ -148,7 +148,7 @@ impl Manifest {
         Self::from_entries(entries, limits)
     }
 
-    /// Checks a list of entries (`spec/v2.md` 9 and `limits.md`): the count against
+    /// Checks a list of entries (`spec/v2.md` 9.2 and `limits.md`): the count against
     /// `max_manifest_entries` first, then each `file_name` against `max_path_len`, each
     /// `download_url` against `max_field_len`, then the names and the `file_hash` encodings.
     ///

@@ -34,7 +34,7 @@ pub struct Applied {
     pub total_len: u64,
 }
 
-/// Applies a delta manifest as a device does (`spec/v2.md` 9 and 8): for every entry, in
+/// Applies a delta manifest as a device does (`spec/v2.md` 9.2 and 8): for every entry, in
 /// order, recover the SHA-256 from the signed `file_hash` with the public key, decrypt the
 /// encrypted file `files_dir/<stored name>` with the manifest's session key and IV, Brotli-
 /// decompress it when the name ends in `.br` (output bounded by what is left of

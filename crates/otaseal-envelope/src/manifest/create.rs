@@ -84,7 +84,7 @@ struct Processed {
 }
 
 /// Builds a delta update from the web folder `src` into the folder `out_dir`, as `@capgo/cli`
-/// does (`spec/v2.md` 9):
+/// does (`spec/v2.md` 9.1):
 ///
 /// 1. [`scan`] lists the files (ignore list, no empty files, sorted, names checked);
 /// 2. each file is hashed (SHA-256), Brotli-compressed when it is at least

@@ -23,7 +23,7 @@ pub enum ManifestError {
         /// The limit.
         max: u64,
     },
-    /// A file name is unsafe or malformed (`spec/v2.md` 9): absolute, `..`, empty segment,
+    /// A file name is unsafe or malformed (`spec/v2.md` 9.2): absolute, `..`, empty segment,
     /// backslash, NUL, drive letter, invalid percent-encoding, not UTF-8.
     InvalidName {
         /// The name as received (escaped for display).

@@ -16,7 +16,7 @@ fn unreserved(b: u8) -> bool {
 }
 
 /// Percent-encodes each `/`-separated segment of `path` as `encodeURIComponent` does, keeping
-/// the `/` separators: Capgo's `encodePathSegments` (`spec/v2.md` 9, step 4).
+/// the `/` separators: Capgo's `encodePathSegments` (`spec/v2.md` 9.1, step 4).
 ///
 /// ```
 /// use otaseal_envelope::manifest::encode_path;
@@ -81,7 +81,7 @@ pub fn decode_path(name: &str) -> Result<String, ManifestError> {
         .map_err(|_| ManifestError::invalid(name, "not UTF-8 after percent-decoding"))
 }
 
-/// Checks a decoded relative path against `spec/v2.md` section 9: not empty, not absolute, no
+/// Checks a decoded relative path against `spec/v2.md` 9.2: not empty, not absolute, no
 /// empty, `.` or `..` segment, no backslash, NUL or other control character, no `:` (drive
 /// letters such as `C:` and NTFS alternate streams), no trailing `/`.
 ///

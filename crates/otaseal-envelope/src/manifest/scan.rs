@@ -35,9 +35,9 @@ pub struct SourceFile {
     pub len: u64,
 }
 
-/// Lists the files of `dir` that a Capgo manifest contains, sorted by path (byte order) so
-/// that the manifest is deterministic: every regular file, recursively, except the
-/// [`IGNORED`] names and empty files.
+/// Lists the files of `dir` that a Capgo manifest contains (`spec/v2.md` 9.1), sorted by path
+/// (byte order) so that the manifest is deterministic: every regular file, recursively, except
+/// the [`IGNORED`] names and empty files.
 ///
 /// Checked here, before any file is read: no symbolic links (never followed), UTF-8 names, no
 /// spaces (`@capgo/cli` refuses them), names that pass [`check_relative_path`], no two names
