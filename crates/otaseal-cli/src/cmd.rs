@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub(crate) mod bench;
 pub(crate) mod bundle;
 pub(crate) mod key;
 pub(crate) mod manifest;
