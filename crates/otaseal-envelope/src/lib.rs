@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod cbc;
 mod error;
 pub mod manifest;
 mod rsa_ops;

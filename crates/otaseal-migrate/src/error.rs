@@ -103,6 +103,9 @@ impl From<otaseal_envelope::Error> for Error {
         match e {
             // An I/O error of the writer is ours to report as such.
             otaseal_envelope::Error::Io(e) => Error::Io(e),
+            // The shared CBC body layer reports the input's own shape problems.
+            otaseal_envelope::Error::Truncated { len } => Error::Truncated { len },
+            otaseal_envelope::Error::TooLarge { max } => Error::TooLarge { max },
             e => Error::Envelope(e),
         }
     }

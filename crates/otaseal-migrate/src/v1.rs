@@ -8,21 +8,18 @@
 //! There is deliberately no V1 writer here (otaseal MUST NOT write V1, `spec/v1.md`), except
 //! `insecure_testing` behind the feature `v1-writer-insecure-testing`, for test fixtures.
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
-use aes::Aes128;
-use aes::cipher::{Array, BlockModeDecrypt, KeyIvInit};
+use otaseal_envelope::cbc;
 use otaseal_keys::PrivateKey;
 use otaseal_wire::{Crc32Checksum, Field, IvSessionKey, Limits, SESSION_KEY_LEN, WireError};
 use rsa::Oaep;
 use sha2::Sha256;
-use subtle::{Choice, ConstantTimeEq, ConstantTimeGreater};
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
-use crate::{Error, STREAM_BUFFER_LEN, fsutil};
-
-const BLOCK: usize = 16;
+use crate::{Error, fsutil};
 
 /// A V1 bundle that decrypted and verified.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,7 +115,7 @@ fn unwrap_session_key(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn decrypt_stream<R: Read, W: Write>(
-    mut reader: R,
+    reader: R,
     mut writer: W,
     key: &PrivateKey,
     iv_session_key: &IvSessionKey,
@@ -138,47 +135,12 @@ pub fn decrypt_stream<R: Read, W: Write>(
     // Step 2.
     let (session, unwrap_ok) = unwrap_session_key(key, block)?;
     // Step 3: decrypt, then one verdict for unwrap, padding and CRC32.
-    let mut cipher = cbc::Decryptor::<Aes128>::new(&Array(*session), &Array(*iv_session_key.iv()));
     let mut crc = crc32fast::Hasher::new();
-    let mut buf = Zeroizing::new(vec![0u8; STREAM_BUFFER_LEN]);
-    let mut held = 0usize; // bytes at the front of buf not yet decrypted
-    let mut total: u64 = 0;
-    let mut plaintext_len: u64 = 0;
-    loop {
-        let n = read_full(&mut reader, &mut buf[held..])?;
-        total += n as u64;
-        if total > limits.max_bundle_len {
-            return Err(Error::TooLarge {
-                max: limits.max_bundle_len,
-            });
-        }
-        held += n;
-        if n == 0 {
-            break;
-        }
-        // Keep the last 1..=16 bytes back: the last block holds the padding and is only known
-        // to be last at the end of input.
-        let ready = held.saturating_sub(1) / BLOCK * BLOCK;
-        if ready > 0 {
-            let (blocks, _) = Array::slice_as_chunks_mut(&mut buf[..ready]);
-            cipher.decrypt_blocks(blocks);
-            crc.update(&buf[..ready]);
-            writer.write_all(&buf[..ready])?;
-            plaintext_len += ready as u64;
-            buf.copy_within(ready..held, 0);
-            held -= ready;
-        }
-    }
-    if held != BLOCK || !total.is_multiple_of(BLOCK as u64) {
-        return Err(Error::Truncated { len: total });
-    }
-    let (last, _) = Array::slice_as_chunks_mut(&mut buf[..BLOCK]);
-    cipher.decrypt_blocks(last);
-    let (pad_ok, keep) = check_pkcs7(&buf[..BLOCK]);
-    crc.update(&buf[..keep]);
-    writer.write_all(&buf[..keep])?;
+    let body = cbc::decrypt_stream(reader, &session, iv_session_key.iv(), limits, |plain| {
+        crc.update(plain);
+        writer.write_all(plain)
+    })?;
     writer.flush()?;
-    plaintext_len += keep as u64;
     let crc32 = Crc32Checksum::new(crc.finalize());
     let crc_ok = match expected_crc32 {
         Some(want) => want
@@ -188,46 +150,15 @@ pub fn decrypt_stream<R: Read, W: Write>(
         None => Choice::from(1),
     };
     // spec/v1.md 6: failures of steps 2 and 3 are one opaque error.
-    if bool::from(unwrap_ok & pad_ok & crc_ok) {
+    if bool::from(unwrap_ok & body.padding_valid & crc_ok) {
         Ok(V1Verified {
             crc32,
-            plaintext_len,
+            plaintext_len: body.plaintext_len,
             crc32_checked: expected_crc32.is_some(),
         })
     } else {
         Err(Error::Decryption)
     }
-}
-
-/// Checks PKCS#7 padding (RFC 5652 6.3) of the last block in constant time. Returns whether it
-/// is valid and how many plaintext bytes the block holds (16 minus a clamped pad length, so an
-/// invalid pad still gives an in-range length).
-fn check_pkcs7(last: &[u8]) -> (Choice, usize) {
-    let pad = last[BLOCK - 1];
-    let mut bad: u8 = 0;
-    for (i, &b) in last.iter().rev().enumerate() {
-        // 0xFF when i < pad, else 0x00, without a branch on the pad value.
-        let i = u16::try_from(i).unwrap_or(0);
-        let in_pad = (i.wrapping_sub(u16::from(pad)) >> 8).to_le_bytes()[0];
-        bad |= in_pad & (b ^ pad);
-    }
-    let valid = pad.ct_ne(&0) & !pad.ct_gt(&16) & bad.ct_eq(&0);
-    let clamped = usize::from(pad.min(16));
-    (valid, BLOCK - clamped)
-}
-
-/// Reads until `buf` is full or the reader ends; returns the bytes read.
-pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// Decrypts and verifies a V1 bundle to the file `dest`, atomically: the plaintext goes to a
@@ -348,25 +279,9 @@ mod tests {
         reason = "test code"
     )]
     use super::*;
+    use crate::STREAM_BUFFER_LEN;
     use otaseal_keys::KeySize;
-
-    #[test]
-    fn pkcs7_accepts_exactly_the_valid_pads() {
-        for pad in 1..=16u8 {
-            let mut b = [0xAAu8; 16];
-            b[16 - usize::from(pad)..].fill(pad);
-            let (ok, keep) = check_pkcs7(&b);
-            assert!(bool::from(ok), "pad {pad}");
-            assert_eq!(keep, 16 - usize::from(pad));
-            if pad > 1 {
-                b[16 - usize::from(pad)] ^= 1;
-                assert!(!bool::from(check_pkcs7(&b).0), "pad {pad} corrupted");
-            }
-        }
-        for pad in [0u8, 17, 0x80, 0xFF] {
-            assert!(!bool::from(check_pkcs7(&[pad; 16]).0), "pad {pad}");
-        }
-    }
+    use std::io;
 
     #[test]
     fn round_trip_across_buffer_boundaries() {
