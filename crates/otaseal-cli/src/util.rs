@@ -124,3 +124,80 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
         .map(|b| format!("{b:02x}"))
         .collect())
 }
+
+/// Parses `--checksum-format`: `hex` (plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x) or `base64`.
+pub(crate) fn parse_checksum_format(s: &str) -> Result<otaseal_wire::ChecksumFormat, String> {
+    s.parse()
+        .map_err(|_| format!("unknown checksum format {s:?} (expected hex or base64)"))
+}
+
+/// The argument itself, or the content of FILE for `@FILE`, without surrounding white space.
+pub(crate) fn arg_or_file(arg: &str) -> Result<String> {
+    let text = match arg.strip_prefix('@') {
+        Some(path) => String::from_utf8(read_bounded(Path::new(path), 4096)?)
+            .with_context(|| format!("{path} is not UTF-8"))?,
+        None => arg.to_owned(),
+    };
+    Ok(text.trim().to_owned())
+}
+
+/// `PATH` + suffix, as @capgo/cli names its outputs (`bundle.zip` -> `bundle.zip_encrypted.zip`).
+pub(crate) fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    std::path::PathBuf::from(s)
+}
+
+/// Reads the public key from a public or a private key file.
+pub(crate) fn load_public_key(
+    path: &Path,
+    limits: &otaseal_keys::Limits,
+) -> Result<otaseal_keys::PublicKey> {
+    use otaseal_keys::DecodedKey;
+    let bytes = read_bounded(path, limits.max_key_file_len)?;
+    match otaseal_keys::decode_any(&bytes, limits)
+        .with_context(|| format!("{} is not a usable key", path.display()))?
+    {
+        DecodedKey::Public { key, .. } => Ok(key),
+        DecodedKey::Private { key, .. } => Ok(key.public_key().clone()),
+        _ => bail!("{} holds a key of an unknown kind", path.display()),
+    }
+}
+
+/// Reads a private key file, refusing a public key with a hint.
+pub(crate) fn load_private_key(
+    path: &Path,
+    limits: &otaseal_keys::Limits,
+) -> Result<otaseal_keys::PrivateKey> {
+    let bytes = read_bounded(path, limits.max_key_file_len)?;
+    otaseal_keys::PrivateKey::from_bytes(&bytes, limits).with_context(|| {
+        format!(
+            "{} is not a usable private key (this needs the private key, e.g. .capgo_key_v2)",
+            path.display()
+        )
+    })
+}
+
+/// Capacitor config file names, in the order Capacitor looks for them.
+pub(crate) const CONFIG_NAMES: [&str; 3] = [
+    "capacitor.config.json",
+    "capacitor.config.ts",
+    "capacitor.config.js",
+];
+
+/// The config given with `--config`, or the first of [`CONFIG_NAMES`] in the current directory.
+pub(crate) fn find_config(explicit: Option<&Path>) -> Result<std::path::PathBuf> {
+    if let Some(c) = explicit {
+        return Ok(c.to_path_buf());
+    }
+    CONFIG_NAMES
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+        .with_context(|| {
+            format!(
+                "no capacitor config found here (looked for {}); pass --config",
+                CONFIG_NAMES.join(", ")
+            )
+        })
+}

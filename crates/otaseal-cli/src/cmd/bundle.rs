@@ -8,11 +8,14 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use otaseal_envelope::v2::{self, Verification};
 use otaseal_envelope::{Error as EnvelopeError, recover_payload};
-use otaseal_keys::{DecodedKey, Limits, PrivateKey, PublicKey, decode_any};
+use otaseal_keys::Limits;
 use otaseal_wire::{ChecksumFormat, IvSessionKey, SESSION_KEY_LEN, SignedChecksum};
 use serde_json::json;
 
-use crate::util::{print_json, progress_reader, read_bounded, sha256_file};
+use crate::util::{
+    arg_or_file, load_private_key, load_public_key, parse_checksum_format, print_json,
+    progress_reader, sha256_file, sibling,
+};
 
 /// Bundle commands.
 #[derive(Debug, Subcommand)]
@@ -50,7 +53,7 @@ pub(crate) struct EncryptArgs {
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Signed checksum form: hex for plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x, base64 for older.
-    #[arg(long, default_value = "hex", value_parser = parse_format)]
+    #[arg(long, default_value = "hex", value_parser = parse_checksum_format)]
     checksum_format: ChecksumFormat,
     /// Allow a key that Capgo devices reject (anything but RSA-2048).
     #[arg(long)]
@@ -100,11 +103,6 @@ pub(crate) struct InspectArgs {
     json: bool,
 }
 
-fn parse_format(s: &str) -> Result<ChecksumFormat, String> {
-    s.parse()
-        .map_err(|_| format!("unknown checksum format {s:?} (expected hex or base64)"))
-}
-
 pub(crate) fn run(cmd: BundleCommand) -> Result<()> {
     match cmd {
         BundleCommand::Zip(a) => zip_dir(&a),
@@ -112,36 +110,6 @@ pub(crate) fn run(cmd: BundleCommand) -> Result<()> {
         BundleCommand::Decrypt(a) => decrypt(&a),
         BundleCommand::Inspect(a) => inspect(&a),
     }
-}
-
-/// `NAME` + suffix, as @capgo/cli names its outputs (`bundle.zip` -> `bundle.zip_encrypted.zip`).
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
-/// Reads the public key from a public or private key file.
-pub(crate) fn load_public_key(path: &Path, limits: &Limits) -> Result<PublicKey> {
-    let bytes = read_bounded(path, limits.max_key_file_len)?;
-    match decode_any(&bytes, limits)
-        .with_context(|| format!("{} is not a usable key", path.display()))?
-    {
-        DecodedKey::Public { key, .. } => Ok(key),
-        DecodedKey::Private { key, .. } => Ok(key.public_key().clone()),
-        _ => bail!("{} holds a key of an unknown kind", path.display()),
-    }
-}
-
-/// Reads a private key file, refusing a public key with a hint.
-pub(crate) fn load_private_key(path: &Path, limits: &Limits) -> Result<PrivateKey> {
-    let bytes = read_bounded(path, limits.max_key_file_len)?;
-    PrivateKey::from_bytes(&bytes, limits).with_context(|| {
-        format!(
-            "{} is not a usable private key (encryption needs the private key, .capgo_key_v2)",
-            path.display()
-        )
-    })
 }
 
 fn encrypt(a: &EncryptArgs) -> Result<()> {
@@ -248,16 +216,6 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The argument itself, or the content of FILE for `@FILE`, without surrounding white space.
-fn arg_or_file(arg: &str) -> Result<String> {
-    let text = match arg.strip_prefix('@') {
-        Some(path) => String::from_utf8(read_bounded(Path::new(path), 4096)?)
-            .with_context(|| format!("{path} is not UTF-8"))?,
-        None => arg.to_owned(),
-    };
-    Ok(text.trim().to_owned())
 }
 
 /// Turns envelope errors into the messages a user acts on.

@@ -6,12 +6,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use otaseal_keys::{
-    CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, DecodedKey, KeySize, Limits, PrivateKey,
-    PublicKey, decode_any,
+    CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, KeySize, Limits, PrivateKey, decode_any,
 };
 use serde_json::{Value, json};
 
-use crate::util::{print_json, read_bounded, write_atomic};
+use crate::util::{find_config, load_public_key, print_json, read_bounded, write_atomic};
 
 /// Key commands.
 #[derive(Debug, Subcommand)]
@@ -150,23 +149,9 @@ fn inspect(a: &InspectArgs) -> Result<()> {
     Ok(())
 }
 
-/// Config file names, in the order Capacitor looks for them.
-const CONFIG_NAMES: [&str; 3] = [
-    "capacitor.config.json",
-    "capacitor.config.ts",
-    "capacitor.config.js",
-];
-
 fn save(a: &SaveArgs) -> Result<()> {
     let limits = Limits::default();
-    let bytes = read_bounded(&a.key, limits.max_key_file_len)?;
-    let public: PublicKey = match decode_any(&bytes, &limits)
-        .with_context(|| format!("{} is not a usable key", a.key.display()))?
-    {
-        DecodedKey::Public { key, .. } => key,
-        DecodedKey::Private { key, .. } => key.public_key().clone(),
-        _ => bail!("{} holds a key of an unknown kind", a.key.display()),
-    };
+    let public = load_public_key(&a.key, &limits)?;
     if !public.capgo_compatible() {
         bail!(
             "RSA-{} key: Capgo devices accept only RSA-2048 keys with exponent 65537",
@@ -174,19 +159,7 @@ fn save(a: &SaveArgs) -> Result<()> {
         );
     }
     let pem = public.capacitor_config_value()?;
-    let config = match &a.config {
-        Some(c) => c.clone(),
-        None => CONFIG_NAMES
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists())
-            .with_context(|| {
-                format!(
-                    "no capacitor config found here (looked for {}); pass --config",
-                    CONFIG_NAMES.join(", ")
-                )
-            })?,
-    };
+    let config = find_config(a.config.as_deref())?;
     let text = String::from_utf8(read_bounded(&config, limits.max_json_len)?)
         .with_context(|| format!("{} is not UTF-8", config.display()))?;
     let updated = if config.extension().is_some_and(|e| e == "json") {

@@ -1,6 +1,6 @@
 //! `otaseal manifest`: Capgo delta (manifest) updates, `spec/v2.md` section 9.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -12,8 +12,9 @@ use otaseal_keys::Limits;
 use otaseal_wire::{ChecksumFormat, IvSessionKey};
 use serde_json::json;
 
-use crate::cmd::bundle::{load_private_key, load_public_key};
-use crate::util::{print_json, read_bounded};
+use crate::util::{
+    arg_or_file, load_private_key, load_public_key, parse_checksum_format, print_json, read_bounded,
+};
 
 /// Delta-manifest commands.
 #[derive(Debug, Subcommand)]
@@ -40,7 +41,7 @@ pub(crate) struct CreateArgs {
     out_dir: PathBuf,
     /// Signed checksum form of file_hash: hex (plugin >= 5.30.0/6.30.0/7.30.0, 8.x) or
     /// base64 (older plugins).
-    #[arg(long, default_value = "hex", value_parser = parse_format)]
+    #[arg(long, default_value = "hex", value_parser = parse_checksum_format)]
     checksum_format: ChecksumFormat,
     /// Glob pattern of files never Brotli-compressed (repeatable, or comma-separated), e.g.
     /// '**/*.wasm'. `*` stays within one folder, `**` crosses folders.
@@ -76,11 +77,6 @@ pub(crate) struct ApplyArgs {
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
-}
-
-fn parse_format(s: &str) -> Result<ChecksumFormat, String> {
-    s.parse()
-        .map_err(|_| format!("unknown checksum format {s:?} (expected hex or base64)"))
 }
 
 pub(crate) fn run(cmd: ManifestCommand) -> Result<()> {
@@ -160,14 +156,4 @@ fn apply(a: &ApplyArgs) -> Result<()> {
         a.out_dir.display()
     );
     Ok(())
-}
-
-/// The argument itself, or the content of FILE for `@FILE`, without surrounding white space.
-fn arg_or_file(arg: &str) -> Result<String> {
-    let text = match arg.strip_prefix('@') {
-        Some(path) => String::from_utf8(read_bounded(Path::new(path), 4096)?)
-            .with_context(|| format!("{path} is not UTF-8"))?,
-        None => arg.to_owned(),
-    };
-    Ok(text.trim().to_owned())
 }

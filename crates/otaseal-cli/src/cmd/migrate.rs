@@ -15,9 +15,11 @@ use otaseal_migrate::{Error as MigrateError, Migrator, config};
 use otaseal_wire::{ChecksumFormat, Crc32Checksum, IvSessionKey};
 use serde_json::{Value, json};
 
-use crate::cmd::bundle::{load_private_key, load_public_key};
 use crate::cmd::key::{set_public_key_json, set_public_key_script};
-use crate::util::{print_json, read_bounded, write_atomic};
+use crate::util::{
+    arg_or_file, find_config, load_private_key, load_public_key, parse_checksum_format, print_json,
+    read_bounded, sibling, write_atomic,
+};
 
 /// The warning every migration command prints (`spec/v1.md` section 7 step 4).
 const V1_KEY_WARNING: &str = "warning: the V1 private key shipped inside every copy of your app: treat it as public. Use it only to migrate, never again, and treat every bundle ever encrypted to it as disclosed.";
@@ -52,7 +54,7 @@ pub(crate) struct BundleArgs {
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Signed checksum form: hex for plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x, base64 for older.
-    #[arg(long, default_value = "hex", value_parser = parse_format)]
+    #[arg(long, default_value = "hex", value_parser = parse_checksum_format)]
     checksum_format: ChecksumFormat,
     /// The bundle's V1 checksum (CRC32, 8 hex characters), checked after decryption.
     #[arg(long)]
@@ -85,7 +87,7 @@ pub(crate) struct BatchArgs {
     #[arg(long)]
     out_dir: PathBuf,
     /// Signed checksum form: hex for plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x, base64 for older.
-    #[arg(long, default_value = "hex", value_parser = parse_format)]
+    #[arg(long, default_value = "hex", value_parser = parse_checksum_format)]
     checksum_format: ChecksumFormat,
     /// Decrypt and verify every V1 bundle, but write nothing.
     #[arg(long)]
@@ -127,11 +129,6 @@ pub(crate) struct ConfigArgs {
     json: bool,
 }
 
-fn parse_format(s: &str) -> Result<ChecksumFormat, String> {
-    s.parse()
-        .map_err(|_| format!("unknown checksum format {s:?} (expected hex or base64)"))
-}
-
 pub(crate) fn run(cmd: MigrateCommand) -> Result<()> {
     match cmd {
         MigrateCommand::Bundle(a) => bundle(&a),
@@ -139,23 +136,6 @@ pub(crate) fn run(cmd: MigrateCommand) -> Result<()> {
         MigrateCommand::Keys(a) => keys(&a),
         MigrateCommand::Config(a) => config_cmd(&a),
     }
-}
-
-/// The argument itself, or the content of FILE for `@FILE`, without surrounding white space.
-fn arg_or_file(arg: &str) -> Result<String> {
-    let text = match arg.strip_prefix('@') {
-        Some(path) => String::from_utf8(read_bounded(Path::new(path), 4096)?)
-            .with_context(|| format!("{path} is not UTF-8"))?,
-        None => arg.to_owned(),
-    };
-    Ok(text.trim().to_owned())
-}
-
-/// `NAME` + suffix, as the bundle commands name their outputs.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 /// Loads both private keys and builds the migrator's keys, with messages that name the file.
@@ -436,32 +416,13 @@ fn keys(a: &KeysArgs) -> Result<()> {
     Ok(())
 }
 
-/// Config file names, in the order Capacitor looks for them.
-const CONFIG_NAMES: [&str; 3] = [
-    "capacitor.config.json",
-    "capacitor.config.ts",
-    "capacitor.config.js",
-];
-
 fn config_cmd(a: &ConfigArgs) -> Result<()> {
     let limits = Limits::default();
     let public = load_public_key(&a.key, &limits)?;
     public
         .check_capgo_compatible()
         .context("the V2 public key must be RSA-2048 with exponent 65537 for Capgo devices")?;
-    let config = match &a.config {
-        Some(c) => c.clone(),
-        None => CONFIG_NAMES
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists())
-            .with_context(|| {
-                format!(
-                    "no capacitor config found here (looked for {}); pass --config",
-                    CONFIG_NAMES.join(", ")
-                )
-            })?,
-    };
+    let config = find_config(a.config.as_deref())?;
     let text = String::from_utf8(read_bounded(&config, limits.max_json_len)?)
         .with_context(|| format!("{} is not UTF-8", config.display()))?;
     let pem = public.capacitor_config_value()?;
