@@ -35,6 +35,10 @@ pub(crate) enum MigrateCommand {
     Keys(KeysArgs),
     /// Rewrite capacitor.config: remove the V1 privateKey, set publicKey to the V2 public key.
     Config(ConfigArgs),
+    /// Re-seal a Capgo V2 bundle as otaseal V3 in one verified stream (the same as
+    /// `otaseal seal from-v2`).
+    #[command(name = "v2-to-v3", disable_version_flag = true)]
+    V2ToV3(Box<crate::cmd::seal::FromV2Args>),
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +139,7 @@ pub(crate) fn run(cmd: MigrateCommand) -> Result<()> {
         MigrateCommand::Batch(a) => batch_cmd(&a),
         MigrateCommand::Keys(a) => keys(&a),
         MigrateCommand::Config(a) => config_cmd(&a),
+        MigrateCommand::V2ToV3(a) => crate::cmd::seal::from_v2(&a),
     }
 }
 

@@ -89,7 +89,7 @@ struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
-struct FromV2Args {
+pub(crate) struct FromV2Args {
     /// The V2 encrypted bundle.
     encrypted: PathBuf,
     /// The app's Capgo V2 public key (.capgo_key_v2.pub).
@@ -274,7 +274,7 @@ fn arg_or_file(arg: &str) -> Result<String> {
     Ok(text.trim().to_owned())
 }
 
-fn from_v2(a: &FromV2Args) -> Result<()> {
+pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
     let limits = Limits::default();
     let p = prepare(&a.seal, &limits)?;
     let v2_key = load_public(&a.v2_key, &limits)?;
