@@ -76,7 +76,7 @@ fn unwrap_session_key(
 }
 
 /// Decrypts and verifies a V1 bundle from `reader` to `writer` with a fixed
-/// [`STREAM_BUFFER_LEN`] buffer: `spec/v1.md` section 6. The `ivSessionKey` block must be
+/// [`STREAM_BUFFER_LEN`](crate::STREAM_BUFFER_LEN) buffer: `spec/v1.md` section 6. The `ivSessionKey` block must be
 /// exactly the V1 key's modulus length; the session key is unwrapped with RSA-OAEP-SHA256;
 /// the body is decrypted and CRC'd as it streams; then the PKCS#7 padding and, when
 /// `expected_crc32` is given, the CRC32 are checked.

@@ -49,7 +49,7 @@ pub(crate) struct EncryptArgs {
     /// The developer's private key (.capgo_key_v2).
     #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE)]
     key: PathBuf,
-    /// Output file [default: ZIP_encrypted.zip, as @capgo/cli].
+    /// Output file (default: ZIP_encrypted.zip, as @capgo/cli).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Signed checksum form: hex for plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x, base64 for older.
@@ -79,7 +79,7 @@ pub(crate) struct DecryptArgs {
     /// public key can make a bundle that passes.
     #[arg(long, conflicts_with = "checksum")]
     no_verify: bool,
-    /// Output file [default: FILE_decrypted.zip]. Written only if the bundle verified.
+    /// Output file (default: FILE_decrypted.zip). Written only if the bundle verified.
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Print a JSON object instead of text.

@@ -20,7 +20,7 @@ use crate::util::{
 #[derive(Debug, Subcommand)]
 pub(crate) enum ManifestCommand {
     /// Encrypt a built web folder file by file and write manifest.json, as @capgo/cli's delta
-    /// upload does: OUT_DIR/files/<name>[.br] and OUT_DIR/manifest.json.
+    /// upload does: OUT_DIR/files/NAME[.br] and OUT_DIR/manifest.json.
     Create(CreateArgs),
     /// Decrypt, decompress and verify a delta update into a folder, as a device does.
     Apply(ApplyArgs),
