@@ -5,7 +5,10 @@
 //! - `keys/decode_any_private_pkcs1_pem`: the same through [`decode_any`], which also detects
 //!   the encoding.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "bench code")]
-#![allow(missing_docs, reason = "criterion_group! generates undocumented public functions")]
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates undocumented public functions"
+)]
 
 use std::hint::black_box;
 

@@ -6,7 +6,10 @@
 //! - `rsa2048/sign_checksum`: [`v2::sign_checksum`], the (blinded) private operation;
 //! - `rsa2048/wrap_session_key`: [`SessionKey::wrap`], the same over the session key.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "bench code")]
-#![allow(missing_docs, reason = "criterion_group! generates undocumented public functions")]
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates undocumented public functions"
+)]
 
 use std::hint::black_box;
 

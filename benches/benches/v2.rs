@@ -7,7 +7,10 @@
 //! - `v2_encrypt/encrypt`: [`v2::Encryptor`] into a sink, including the two RSA-2048 private
 //!   operations of `finish`, against `v2_encrypt/aes128cbc_encrypt` (what `openssl enc` does).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "bench code")]
-#![allow(missing_docs, reason = "criterion_group! generates undocumented public functions")]
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates undocumented public functions"
+)]
 
 use std::hint::black_box;
 use std::io::{self, Write};
