@@ -116,6 +116,10 @@ fn every_v2_vector_decrypts_verifies_and_re_signs_byte_for_byte() {
         };
         assert_eq!(again, ciphertext, "{id}");
         assert_eq!(
+            eo.checksum, sum,
+            "{id}: the streaming hash equals the CLI's checksum"
+        );
+        assert_eq!(
             eo.iv_session_key.to_string(),
             v["iv_session_key"].as_str().unwrap()
         );
