@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use otaseal_envelope::v2::{self, Verification};
 use otaseal_envelope::{Error as EnvelopeError, recover_payload};
 use otaseal_keys::Limits;
-use otaseal_wire::{ChecksumFormat, IvSessionKey, SESSION_KEY_LEN, SignedChecksum};
+use otaseal_wire::{ChecksumFormat, IvSessionKey, SESSION_KEY_LEN, Sha256Checksum, SignedChecksum};
 use serde_json::json;
 
 use crate::util::{
@@ -133,20 +133,41 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
         a.checksum_format,
     )
     .with_context(|| format!("cannot encrypt {}", a.zip.display()))?;
-    if a.json {
+    print_encrypted(
+        "encrypted:",
+        &out_path,
+        &out.iv_session_key,
+        &out.signed_checksum,
+        &out.checksum,
+        a.json,
+    )
+}
+
+/// Prints what an update server needs of a V2 bundle, with @capgo/cli's JSON keys
+/// (`{"filename","ivSessionKey","checksum","sha256"}`): shared by `bundle encrypt` and
+/// `migrate bundle`, whose outputs are the same.
+pub(crate) fn print_encrypted(
+    verb: &str,
+    path: &Path,
+    iv_session_key: &IvSessionKey,
+    signed: &SignedChecksum,
+    sha256: &Sha256Checksum,
+    json: bool,
+) -> Result<()> {
+    if json {
         print_json(&json!({
-            "filename": out_path.display().to_string(),
-            "ivSessionKey": out.iv_session_key.to_string(),
-            "checksum": out.signed_checksum.to_string(),
-            "sha256": out.checksum.to_string(),
-        }))?;
+            "filename": path.display().to_string(),
+            "ivSessionKey": iv_session_key.to_string(),
+            "checksum": signed.to_string(),
+            "sha256": sha256.to_string(),
+        }))
     } else {
-        println!("encrypted:    {}", out_path.display());
-        println!("ivSessionKey: {}", out.iv_session_key);
-        println!("checksum:     {}", out.signed_checksum);
-        println!("sha256:       {}", out.checksum);
+        println!("{verb:<13} {}", path.display());
+        println!("ivSessionKey: {iv_session_key}");
+        println!("checksum:     {signed}");
+        println!("sha256:       {sha256}");
+        Ok(())
     }
-    Ok(())
 }
 
 fn decrypt(a: &DecryptArgs) -> Result<()> {

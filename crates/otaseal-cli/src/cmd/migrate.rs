@@ -229,24 +229,19 @@ fn bundle(a: &BundleArgs) -> Result<()> {
         .migrate_file(&a.file, &out_path, &ivsk, crc)
         .map_err(explain)
         .with_context(|| format!("cannot migrate {}", a.file.display()))?;
-    if a.json {
-        print_json(&json!({
-            "filename": out_path.display().to_string(),
-            "ivSessionKey": out.iv_session_key.to_string(),
-            "checksum": out.signed_checksum.to_string(),
-            "sha256": out.checksum.to_string(),
-        }))?;
-    } else {
-        println!("migrated:     {}", out_path.display());
-        println!("ivSessionKey: {}", out.iv_session_key);
-        println!("checksum:     {}", out.signed_checksum);
-        println!("sha256:       {}", out.checksum);
-        if !out.v1_crc32_checked {
-            println!(
-                "note: no --crc32 given; the V1 side was checked by its padding only (CRC32 of the plaintext: {})",
-                out.v1_crc32
-            );
-        }
+    crate::cmd::bundle::print_encrypted(
+        "migrated:",
+        &out_path,
+        &out.iv_session_key,
+        &out.signed_checksum,
+        &out.checksum,
+        a.json,
+    )?;
+    if !a.json && !out.v1_crc32_checked {
+        println!(
+            "note: no --crc32 given; the V1 side was checked by its padding only (CRC32 of the plaintext: {})",
+            out.v1_crc32
+        );
     }
     Ok(())
 }
