@@ -201,3 +201,12 @@ pub(crate) fn find_config(explicit: Option<&Path>) -> Result<std::path::PathBuf>
             )
         })
 }
+
+/// Wraps a library error with a hint of what to check, when there is one ("" for none).
+pub(crate) fn with_hint<E>(e: E, hint: &'static str) -> anyhow::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let e = anyhow::Error::new(e);
+    if hint.is_empty() { e } else { e.context(hint) }
+}

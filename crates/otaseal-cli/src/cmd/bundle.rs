@@ -251,11 +251,7 @@ fn explain(e: EnvelopeError) -> anyhow::Error {
         }
         _ => "",
     };
-    if hint.is_empty() {
-        anyhow::Error::new(e)
-    } else {
-        anyhow::Error::new(e).context(hint)
-    }
+    crate::util::with_hint(e, hint)
 }
 
 fn inspect(a: &InspectArgs) -> Result<()> {

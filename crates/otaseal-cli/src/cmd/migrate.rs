@@ -166,11 +166,7 @@ fn explain(e: MigrateError) -> anyhow::Error {
         MigrateError::Wire(_) => "is --v1-key the V1 private key of this bundle?",
         _ => "",
     };
-    if hint.is_empty() {
-        anyhow::Error::new(e)
-    } else {
-        anyhow::Error::new(e).context(hint)
-    }
+    crate::util::with_hint(e, hint)
 }
 
 fn bundle(a: &BundleArgs) -> Result<()> {
