@@ -1,7 +1,7 @@
 //! `otaseal key`: create, inspect and install key pairs, with Capgo's file names.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -69,30 +69,61 @@ pub(crate) fn run(cmd: KeyCommand) -> Result<()> {
     }
 }
 
-fn create(a: &CreateArgs) -> Result<()> {
-    let size = KeySize::try_from(a.bits)?;
-    let private_path = a.dir.join(CAPGO_PRIVATE_KEY_FILE);
-    let public_path = a.dir.join(CAPGO_PUBLIC_KEY_FILE);
-    if !a.force {
-        for p in [&private_path, &public_path] {
-            if p.exists() {
-                bail!(
-                    "{} already exists; use --force to replace the key pair",
-                    p.display()
-                );
-            }
+/// Where Capgo's V2 key pair lives in `dir`: `.capgo_key_v2` and `.capgo_key_v2.pub`.
+pub(crate) fn key_pair_paths(dir: &Path) -> (PathBuf, PathBuf) {
+    (
+        dir.join(CAPGO_PRIVATE_KEY_FILE),
+        dir.join(CAPGO_PUBLIC_KEY_FILE),
+    )
+}
+
+/// Fails, naming the file and `hint`, if either key file exists already.
+pub(crate) fn refuse_existing(private_path: &Path, public_path: &Path, hint: &str) -> Result<()> {
+    for p in [private_path, public_path] {
+        if p.exists() {
+            bail!("{} already exists; {hint}", p.display());
         }
     }
-    fs::create_dir_all(&a.dir).with_context(|| format!("cannot create {}", a.dir.display()))?;
+    Ok(())
+}
+
+/// Generates a key pair and writes it as PKCS#1 PEM, as `@capgo/cli` does: the private file
+/// with mode 0600, each file atomically.
+pub(crate) fn write_new_key_pair(
+    private_path: &Path,
+    public_path: &Path,
+    size: KeySize,
+    overwrite: bool,
+) -> Result<PrivateKey> {
     let key = PrivateKey::generate(size)?;
-    let public = key.public_key();
-    write_atomic(&private_path, key.to_pkcs1_pem()?.as_bytes(), true, a.force)?;
     write_atomic(
-        &public_path,
-        public.to_pkcs1_pem()?.as_bytes(),
-        false,
-        a.force,
+        private_path,
+        key.to_pkcs1_pem()?.as_bytes(),
+        true,
+        overwrite,
     )?;
+    write_atomic(
+        public_path,
+        key.public_key().to_pkcs1_pem()?.as_bytes(),
+        false,
+        overwrite,
+    )?;
+    Ok(key)
+}
+
+fn create(a: &CreateArgs) -> Result<()> {
+    let size = KeySize::try_from(a.bits)?;
+    let (private_path, public_path) = key_pair_paths(&a.dir);
+    if !a.force {
+        refuse_existing(
+            &private_path,
+            &public_path,
+            "use --force to replace the key pair",
+        )?;
+    }
+    fs::create_dir_all(&a.dir).with_context(|| format!("cannot create {}", a.dir.display()))?;
+    let key = write_new_key_pair(&private_path, &public_path, size, a.force)?;
+    let public = key.public_key();
     if a.json {
         print_json(&json!({
             "private": private_path.display().to_string(),

@@ -15,7 +15,9 @@ use otaseal_migrate::{Error as MigrateError, Migrator, config};
 use otaseal_wire::{ChecksumFormat, Crc32Checksum, IvSessionKey};
 use serde_json::{Value, json};
 
-use crate::cmd::key::{set_public_key_json, set_public_key_script};
+use crate::cmd::key::{
+    key_pair_paths, refuse_existing, set_public_key_json, set_public_key_script, write_new_key_pair,
+};
 use crate::util::{
     arg_or_file, find_config, load_private_key, load_public_key, parse_checksum_format, print_json,
     read_bounded, sibling, write_atomic,
@@ -344,17 +346,13 @@ fn keys(a: &KeysArgs) -> Result<()> {
     } else {
         None
     };
-    let private_path = a.dir.join(CAPGO_PRIVATE_KEY_FILE);
-    let public_path = a.dir.join(CAPGO_PUBLIC_KEY_FILE);
+    let (private_path, public_path) = key_pair_paths(&a.dir);
     if !a.force {
-        for p in [&private_path, &public_path] {
-            if p.exists() {
-                bail!(
-                    "{} already exists; use --force to replace the V2 key pair (bundles signed with it will no longer verify)",
-                    p.display()
-                );
-            }
-        }
+        refuse_existing(
+            &private_path,
+            &public_path,
+            "use --force to replace the V2 key pair (bundles signed with it will no longer verify)",
+        )?;
     }
     eprintln!("{V1_KEY_WARNING}");
     let v1_fingerprint = v1_key.public_key().fingerprint().to_string();
@@ -377,15 +375,8 @@ fn keys(a: &KeysArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let key = PrivateKey::generate(KeySize::Rsa2048)?;
+    let key = write_new_key_pair(&private_path, &public_path, KeySize::Rsa2048, a.force)?;
     let public = key.public_key();
-    write_atomic(&private_path, key.to_pkcs1_pem()?.as_bytes(), true, a.force)?;
-    write_atomic(
-        &public_path,
-        public.to_pkcs1_pem()?.as_bytes(),
-        false,
-        a.force,
-    )?;
     if a.json {
         print_json(&json!({
             "v1_private": v1_private_path.display().to_string(),
