@@ -68,6 +68,18 @@ pub const VECTOR_ENC: &[u8] =
 const MANIFEST: &str = include_str!("../../spec/vectors/capgo-cli/manifest.json");
 const VECTOR_ID: &str = "rand-1024.k1.hex";
 
+/// The entry `id` of the `section` ("v1" or "v2") of spec/vectors/capgo-cli/manifest.json.
+fn vector_entry(section: &str, id: &str) -> serde_json::Value {
+    let manifest: serde_json::Value = serde_json::from_str(MANIFEST).expect("manifest.json");
+    manifest[section]
+        .as_array()
+        .expect("manifest entries")
+        .iter()
+        .find(|e| e["id"] == id)
+        .expect("vector entry")
+        .clone()
+}
+
 /// The fixed key pair and the strings of the vector [`VECTOR_ENC`].
 struct Fixture {
     private: PrivateKey,
@@ -79,13 +91,7 @@ struct Fixture {
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let limits = Limits::default();
-    let manifest: serde_json::Value = serde_json::from_str(MANIFEST).expect("manifest.json");
-    let entry = manifest["v2"]
-        .as_array()
-        .expect("manifest v2 entries")
-        .iter()
-        .find(|e| e["id"] == VECTOR_ID)
-        .expect("vector entry");
+    let entry = vector_entry("v2", VECTOR_ID);
     let field = |name: &str| entry[name].as_str().expect("string field").to_owned();
     let private = PrivateKey::from_bytes(K1_PRIVATE, &limits).expect("k1 private key");
     let public = PublicKey::from_bytes(K1_PUBLIC, &limits).expect("k1 public key");
@@ -549,13 +555,7 @@ struct V1Fixture {
 
 static V1_FIXTURE: LazyLock<V1Fixture> = LazyLock::new(|| {
     let limits = Limits::default();
-    let manifest: serde_json::Value = serde_json::from_str(MANIFEST).expect("manifest.json");
-    let entry = manifest["v1"]
-        .as_array()
-        .expect("manifest v1 entries")
-        .iter()
-        .find(|e| e["id"] == V1_VECTOR_ID)
-        .expect("v1 vector entry");
+    let entry = vector_entry("v1", V1_VECTOR_ID);
     let field = |name: &str| entry[name].as_str().expect("string field").to_owned();
     V1Fixture {
         private: PrivateKey::from_bytes(V1K1_PRIVATE, &limits).expect("v1k1 private key"),
