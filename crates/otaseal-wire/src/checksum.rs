@@ -306,14 +306,17 @@ impl SignedChecksum {
         limits: &Limits,
     ) -> Result<Self, WireError> {
         let v = Self::parse(s, limits)?;
-        if v.block.len() != modulus_len {
-            return Err(WireError::ModulusLengthMismatch {
-                field: Field::SignedChecksum,
-                expected: modulus_len,
-                actual: v.block.len(),
-            });
-        }
+        v.check_modulus(modulus_len)?;
         Ok(v)
+    }
+
+    /// Checks that the block is exactly `modulus_len` bytes, the modulus length of the key that
+    /// will open it ([`check_modulus_len`](crate::check_modulus_len)).
+    ///
+    /// # Errors
+    /// [`WireError::ModulusLengthMismatch`].
+    pub fn check_modulus(&self, modulus_len: usize) -> Result<(), WireError> {
+        crate::check_modulus_len(Field::SignedChecksum, self.block.len(), modulus_len)
     }
 
     /// The form the checksum is written in.

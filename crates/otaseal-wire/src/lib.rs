@@ -39,6 +39,7 @@ mod codec;
 mod error;
 mod key_id;
 mod limits;
+pub mod manifest;
 mod session_key;
 pub mod type1;
 mod version;
@@ -46,7 +47,7 @@ mod version;
 pub use checksum::{Checksum, ChecksumFormat, Crc32Checksum, Sha256Checksum, SignedChecksum};
 pub use error::{Field, WireError};
 pub use key_id::KeyId;
-pub use limits::Limits;
+pub use limits::{Limit, LimitExceeded, Limits};
 pub use session_key::{IV_LEN, IvSessionKey, SESSION_KEY_LEN};
 pub use version::FormatVersion;
 
@@ -69,4 +70,36 @@ pub(crate) fn check_rsa_block_len(
         return Err(WireError::UnsupportedRsaBlockLength { field, len });
     }
     Ok(())
+}
+
+/// The one modulus-length rule (`spec/v2.md` 3 and 5, `spec/v1.md` 6 step 1): an RSA block that
+/// a key makes or opens is exactly as long as that key's modulus. Every RSA block otaseal
+/// opens (V1 and V2 session keys, signed checksums) is checked here first.
+///
+/// ```
+/// use otaseal_wire::{Field, WireError, check_modulus_len};
+///
+/// assert!(check_modulus_len(Field::WrappedKey, 256, 256).is_ok());
+/// assert_eq!(
+///     check_modulus_len(Field::WrappedKey, 384, 256),
+///     Err(WireError::ModulusLengthMismatch { field: Field::WrappedKey, expected: 256, actual: 384 })
+/// );
+/// ```
+///
+/// # Errors
+/// [`WireError::ModulusLengthMismatch`] if `block_len` differs from `modulus_len`.
+pub fn check_modulus_len(
+    field: Field,
+    block_len: usize,
+    modulus_len: usize,
+) -> Result<(), WireError> {
+    if block_len == modulus_len {
+        Ok(())
+    } else {
+        Err(WireError::ModulusLengthMismatch {
+            field,
+            expected: modulus_len,
+            actual: block_len,
+        })
+    }
 }

@@ -97,14 +97,17 @@ impl IvSessionKey {
         limits: &Limits,
     ) -> Result<Self, WireError> {
         let v = Self::parse(s, limits)?;
-        if v.wrapped_key.len() != modulus_len {
-            return Err(WireError::ModulusLengthMismatch {
-                field: Field::WrappedKey,
-                expected: modulus_len,
-                actual: v.wrapped_key.len(),
-            });
-        }
+        v.check_modulus(modulus_len)?;
         Ok(v)
+    }
+
+    /// Checks that the wrapped key is exactly `modulus_len` bytes, the modulus length of the key
+    /// that will open it ([`check_modulus_len`](crate::check_modulus_len)).
+    ///
+    /// # Errors
+    /// [`WireError::ModulusLengthMismatch`].
+    pub fn check_modulus(&self, modulus_len: usize) -> Result<(), WireError> {
+        crate::check_modulus_len(Field::WrappedKey, self.wrapped_key.len(), modulus_len)
     }
 
     /// The longest string [`parse`](Self::parse) looks at under `limits`.
