@@ -1,6 +1,6 @@
 //! RSA-2048 per operation, with the Capgo test key k1:
 //!
-//! - `rsa2048/recover_session_key`: [`v2::open_session_key`], the public operation and the
+//! - `rsa2048/recover_session_key`: [`SessionKey::open`], the public operation and the
 //!   strict type-1 check a device does for every bundle;
 //! - `rsa2048/recover_checksum`: [`v2::recover_checksum`], the same over the signed checksum;
 //! - `rsa2048/sign_checksum`: [`v2::sign_checksum`], the (blinded) private operation;
@@ -27,7 +27,7 @@ fn rsa(c: &mut Criterion) {
     let mut group = c.benchmark_group("rsa2048");
     group.throughput(Throughput::Elements(1));
     group.bench_function("recover_session_key", |b| {
-        b.iter(|| v2::open_session_key(public, black_box(&sealed.out.iv_session_key)).unwrap());
+        b.iter(|| SessionKey::open(public, black_box(&sealed.out.iv_session_key)).unwrap());
     });
     group.bench_function("recover_checksum", |b| {
         b.iter(|| v2::recover_checksum(public, black_box(&sealed.out.signed_checksum)).unwrap());

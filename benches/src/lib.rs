@@ -112,6 +112,6 @@ impl Sealed {
             &limits,
         )
         .expect("fixture decrypts and verifies");
-        assert!(got == plain, "fixture decrypts to its plaintext");
+        assert!(got.as_slice() == plain, "fixture decrypts to its plaintext");
     }
 }

@@ -8,3 +8,4 @@ pub(crate) mod migrate;
 pub(crate) mod open;
 pub(crate) mod protocol;
 pub(crate) mod seal;
+mod v3out;

@@ -1,6 +1,6 @@
 //! Small helpers shared by the commands: bounded input, JSON output, private files.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
@@ -38,53 +38,30 @@ pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, made
-/// readable by the owner only when `private`, renamed over `path` at the end. Without
-/// `overwrite`, an existing `path` is an error and is left as it is.
+/// Writes `bytes` to `path` through a pending file that gets its name only when complete:
+/// readable by the owner only when `private` (private keys), else with the umask's mode (a
+/// rewritten file keeps its mode). Without `overwrite`, an existing `path` is an error and is
+/// left as it is.
 pub(crate) fn write_atomic(
     path: &Path,
     bytes: &[u8],
     private: bool,
     overwrite: bool,
 ) -> Result<()> {
-    if !overwrite && path.exists() {
-        bail!(
-            "{} already exists (use --force to replace it)",
-            path.display()
-        );
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".otaseal-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    if private {
-        restrict_permissions(tmp.as_file())?;
-    }
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    if overwrite {
-        tmp.persist(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    use otaseal_envelope::io::{Existing, Mode, write_file};
+    let mode = if private {
+        Mode::Private
+    } else if overwrite {
+        Mode::KeepExisting
     } else {
-        tmp.persist_noclobber(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn restrict_permissions(file: &File) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn restrict_permissions(_file: &File) -> Result<()> {
+        Mode::Umask
+    };
+    let existing = if overwrite {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    write_file(path, bytes, mode, existing)?;
     Ok(())
 }
 
@@ -105,10 +82,9 @@ pub(crate) fn progress_reader<R: Read + 'static>(reader: R, len: u64) -> Box<dyn
     Box::new(bar.wrap_read(reader))
 }
 
-/// Lower-case hex SHA-256 of a file, read in 64 KiB pieces.
-pub(crate) fn sha256_file(path: &Path) -> Result<String> {
+/// SHA-256 of what a reader yields, read in 64 KiB pieces.
+pub(crate) fn sha256_reader(mut f: impl Read) -> Result<otaseal_wire::Sha256Checksum> {
     use sha2::{Digest, Sha256};
-    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 << 10];
     loop {
@@ -118,11 +94,9 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(otaseal_wire::Sha256Checksum::from_bytes(
+        hasher.finalize().into(),
+    ))
 }
 
 /// Parses `--checksum-format`: `hex` (plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x) or `base64`.
@@ -178,28 +152,18 @@ pub(crate) fn load_private_key(
     })
 }
 
-/// Capacitor config file names, in the order Capacitor looks for them.
-pub(crate) const CONFIG_NAMES: [&str; 3] = [
-    "capacitor.config.json",
-    "capacitor.config.ts",
-    "capacitor.config.js",
-];
-
-/// The config given with `--config`, or the first of [`CONFIG_NAMES`] in the current directory.
+/// The config given with `--config`, or the first Capacitor config in the current directory.
 pub(crate) fn find_config(explicit: Option<&Path>) -> Result<std::path::PathBuf> {
+    use otaseal_migrate::config::{CONFIG_FILES, find_config};
     if let Some(c) = explicit {
         return Ok(c.to_path_buf());
     }
-    CONFIG_NAMES
-        .iter()
-        .map(std::path::PathBuf::from)
-        .find(|p| p.exists())
-        .with_context(|| {
-            format!(
-                "no capacitor config found here (looked for {}); pass --config",
-                CONFIG_NAMES.join(", ")
-            )
-        })
+    find_config(Path::new("")).with_context(|| {
+        format!(
+            "no capacitor config found here (looked for {}); pass --config",
+            CONFIG_FILES.join(", ")
+        )
+    })
 }
 
 /// Wraps a library error with a hint of what to check, when there is one ("" for none).
@@ -209,4 +173,116 @@ where
 {
     let e = anyhow::Error::new(e);
     if hint.is_empty() { e } else { e.context(hint) }
+}
+
+/// Parses a time as Unix seconds (digits only) or an RFC 3339 timestamp with a `Z` or
+/// `+HH:MM`/`-HH:MM` offset (jiff's parser), rounding fractions down. Times before 1970 are
+/// refused.
+pub(crate) fn parse_time(s: &str) -> Result<u64, String> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s
+            .parse::<u64>()
+            .map_err(|_| format!("{s:?}: Unix time out of range"));
+    }
+    let bad = || {
+        format!("{s:?} is neither Unix seconds nor RFC 3339 (2027-01-01T00:00:00Z or with +HH:MM)")
+    };
+    let t: jiff::Timestamp = s.parse().map_err(|_| bad())?;
+    u64::try_from(t.as_second()).map_err(|_| bad())
+}
+
+/// Unix seconds as RFC 3339 in UTC (`2027-01-01T00:00:00Z`).
+pub(crate) fn format_time(t: u64) -> String {
+    i64::try_from(t)
+        .ok()
+        .and_then(|t| jiff::Timestamp::from_second(t).ok())
+        .map_or_else(
+            || format!("@{t}"),
+            |ts| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        )
+}
+
+/// A writer that hashes what it passes on, so that output is hashed once, as it is written.
+pub(crate) struct HashWriter<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+}
+
+impl<W: Write> HashWriter<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        use sha2::Digest;
+        Self {
+            inner,
+            hasher: sha2::Sha256::new(),
+        }
+    }
+
+    /// The SHA-256 of everything written.
+    pub(crate) fn finish(self) -> otaseal_wire::Sha256Checksum {
+        use sha2::Digest;
+        otaseal_wire::Sha256Checksum::from_bytes(self.hasher.finalize().into())
+    }
+}
+
+impl<W: Write> Write for HashWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_and_unix_seconds() {
+        assert_eq!(parse_time("0"), Ok(0));
+        assert_eq!(parse_time("1798761600"), Ok(1_798_761_600));
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse_time("2027-01-01T00:00:00Z"), Ok(1_798_761_600));
+        assert_eq!(parse_time("2027-01-01t00:00:00z"), Ok(1_798_761_600));
+        assert_eq!(parse_time("2027-01-01 02:00:00+02:00"), Ok(1_798_761_600));
+        assert_eq!(parse_time("2026-12-31T19:00:00-05:00"), Ok(1_798_761_600));
+        assert_eq!(parse_time("2027-01-01T00:00:00.999Z"), Ok(1_798_761_600));
+        assert_eq!(parse_time("2024-02-29T12:00:00Z"), Ok(1_709_208_000));
+        assert_eq!(parse_time("2000-03-01T00:00:00Z"), Ok(951_868_800));
+        for bad in [
+            "",
+            "2027-01-01",
+            "2027-01-01T00:00:00",
+            "2027-13-01T00:00:00Z",
+            "2027-02-29T00:00:00Z",
+            "2100-02-29T00:00:00Z",
+            "2027-01-01T24:00:00Z",
+            "2027-01-01T00:00:00Zjunk",
+            "1969-12-31T23:59:59Z",
+            "-1",
+            "+5",
+            "99999999999999999999999",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formatting_inverts_parsing() {
+        for t in [
+            0u64,
+            951_868_800,
+            1_709_208_000,
+            1_798_761_600,
+            4_102_444_799,
+        ] {
+            let s = format_time(t);
+            assert_eq!(parse_time(&s), Ok(t), "{s}");
+        }
+        assert_eq!(format_time(1_798_761_600), "2027-01-01T00:00:00Z");
+    }
 }

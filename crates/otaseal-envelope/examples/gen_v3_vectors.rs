@@ -1,7 +1,7 @@
 //! Generates the V3 test vectors of `spec/vectors/v3/` (`spec/v3.md` section 9).
 //!
 //! ```text
-//! cargo run -p otaseal-envelope --example gen_v3_vectors [-- OUT_DIR]
+//! cargo run -p otaseal-envelope --features hazmat,test-vectors --example gen_v3_vectors [-- OUT_DIR]
 //! ```
 //!
 //! All randomness (RSA key generation, content keys, OAEP seeds, PSS salts, blinding) comes
@@ -14,18 +14,22 @@
     clippy::expect_used,
     clippy::panic,
     clippy::cast_possible_truncation,
+    clippy::unwrap_in_result,
     reason = "generator code: any failure aborts generation"
 )]
 
 use std::convert::Infallible;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use otaseal_envelope::v3::{self, Context, RotationStatement, Sealer};
-use otaseal_keys::{Limits, PrivateKey};
+use otaseal_envelope::hazmat::sign_v3_header_bytes;
+use otaseal_envelope::v3::{self, Context, Sealer};
+use otaseal_keys::{Limits, PrivateKey, PublicKey, SignError, Signer};
 use rand_core::{TryCryptoRng, TryRng};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 const L: Limits = Limits::DEFAULT;
 const APP: &str = "com.example.app";
@@ -88,6 +92,97 @@ impl TryRng for SeededRng {
 
 impl TryCryptoRng for SeededRng {}
 
+/// One seeded stream shared by the sealer (content key, OAEP seeds) and the signer (PSS salt,
+/// blinding), drawn from in the order sealing needs them.
+#[derive(Clone)]
+struct Shared(Arc<Mutex<SeededRng>>);
+
+impl Shared {
+    fn new(label: &str) -> Self {
+        Self(Arc::new(Mutex::new(SeededRng::new(label))))
+    }
+}
+
+impl TryRng for Shared {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.0.lock().unwrap().try_next_u32()
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.0.lock().unwrap().try_next_u64()
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.0.lock().unwrap().try_fill_bytes(dst)
+    }
+}
+
+impl TryCryptoRng for Shared {}
+
+/// A signer whose PSS salts and blinding come from a seeded stream: reproducible signatures,
+/// for test vectors only.
+struct Seeded<'k> {
+    key: &'k PrivateKey,
+    rng: Shared,
+}
+
+impl<'k> Seeded<'k> {
+    fn new(key: &'k PrivateKey, rng: &Shared) -> Self {
+        Self {
+            key,
+            rng: rng.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Seeded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Seeded")
+    }
+}
+
+impl Signer for Seeded<'_> {
+    fn public_key(&self) -> &PublicKey {
+        self.key.public_key()
+    }
+
+    fn sign_type1(&self, _payload: &[u8]) -> Result<Vec<u8>, SignError> {
+        Err(SignError::Random)
+    }
+
+    fn sign_pss_sha256(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
+        self.key
+            .as_rsa()
+            .sign_with_rng(
+                &mut self.rng.clone(),
+                rsa::pss::Pss::<Sha256>::new_with_salt(32),
+                digest,
+            )
+            .map_err(SignError::Rsa)
+    }
+
+    fn decrypt_oaep_sha256(&self, _: &[u8], _: &[u8]) -> Result<Zeroizing<Vec<u8>>, SignError> {
+        Err(SignError::Decryption)
+    }
+}
+
+/// Seals `plain` with every random draw from the stream `label`.
+fn seal(
+    signer: &PrivateKey,
+    recipients: &[&PublicKey],
+    ctx: &Context,
+    plain: &[u8],
+    label: &str,
+) -> Vec<u8> {
+    let rng = Shared::new(label);
+    Sealer::new(&Seeded::new(signer, &rng), recipients, ctx.clone())
+        .unwrap()
+        .seal_with_rng(plain, &mut rng.clone())
+        .unwrap()
+}
+
 fn load_or_generate(dir: &Path, name: &str, bits: usize) -> PrivateKey {
     let path = dir.join(format!("{name}.key"));
     if let Ok(pem) = fs::read(&path) {
@@ -129,9 +224,9 @@ fn split(sealed: &[u8]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
 /// header that a verifier must still reject for its encoding.
 fn resign(sealed: &[u8], header: &[u8], signer: &PrivateKey, label: &str) -> Vec<u8> {
     let (_, _, body) = split(sealed);
-    let mut rng = SeededRng::new(label);
+    let rng = Shared::new(label);
     let mut out = header.to_vec();
-    out.extend(v3::sign_header_bytes(header, signer, &mut rng).unwrap());
+    out.extend(sign_v3_header_bytes(header, &Seeded::new(signer, &rng)).unwrap());
     out.extend(body);
     out
 }
@@ -214,10 +309,7 @@ fn main() {
     ] {
         let plain = sample(len);
         let file = format!("ok-{name}.v3");
-        let sealed = Sealer::new(&signer1, &[recipient1.public_key()], ctx.clone())
-            .unwrap()
-            .seal_with_rng(&plain, &mut SeededRng::new(&file))
-            .unwrap();
+        let sealed = seal(&signer1, &[recipient1.public_key()], &ctx, &plain, &file);
         g.write(&file, &sealed);
         g.entry(
             &file,
@@ -233,21 +325,22 @@ fn main() {
     // The base bundle of the header and policy cases: two recipients of different sizes, so
     // that stanzas can be reordered; small, since these cases fail before the body.
     let plain = sample(1_000);
-    let sealer = Sealer::new(
+    let base = seal(
         &signer1,
         &[recipient1.public_key(), recipient2.public_key()],
-        ctx.clone(),
-    )
-    .unwrap();
-    let base = sealer
-        .seal_with_rng(&plain, &mut SeededRng::new("base"))
-        .unwrap();
+        &ctx,
+        &plain,
+        "base",
+    );
     // The base bundle of the body cases: 3 chunks, the first two full.
     let multi_plain = sample(2 * 65_536 + 100);
-    let multi = Sealer::new(&signer1, &[recipient1.public_key()], ctx.clone())
-        .unwrap()
-        .seal_with_rng(&multi_plain, &mut SeededRng::new("multi"))
-        .unwrap();
+    let multi = seal(
+        &signer1,
+        &[recipient1.public_key()],
+        &ctx,
+        &multi_plain,
+        "multi",
+    );
     g.write("ok-three-chunks.v3", &multi);
     g.entry(
         "ok-three-chunks.v3",
@@ -489,10 +582,7 @@ fn main() {
         "expires_at = created_at, re-signed",
     ));
     // The header's signature from another bundle of the same signer.
-    let other = Sealer::new(&signer1, &[recipient1.public_key()], ctx.clone())
-        .unwrap()
-        .seal_with_rng(&plain, &mut SeededRng::new("other"))
-        .unwrap();
+    let other = seal(&signer1, &[recipient1.public_key()], &ctx, &plain, "other");
     let (oh, _, ob) = split(&other);
     bad.push((
         "bad-header-from-other-bundle.v3",
@@ -515,10 +605,13 @@ fn main() {
 
     // Signed by a key that holds no signing role.
     let small = sample(100);
-    let by_recipient = Sealer::new(&recipient2, &[recipient1.public_key()], ctx.clone())
-        .unwrap()
-        .seal_with_rng(&small, &mut SeededRng::new("by-recipient"))
-        .unwrap();
+    let by_recipient = seal(
+        &recipient2,
+        &[recipient1.public_key()],
+        &ctx,
+        &small,
+        "by-recipient",
+    );
     g.write("bad-signed-by-recipient-key.v3", &by_recipient);
     g.entry(
         "bad-signed-by-recipient-key.v3",
@@ -529,10 +622,7 @@ fn main() {
         none.clone(),
         "signed with recipient2's private key: holding a recipient key does not allow signing",
     );
-    let own = Sealer::new(&recipient1, &[recipient2.public_key()], ctx.clone())
-        .unwrap()
-        .seal_with_rng(&small, &mut SeededRng::new("own"))
-        .unwrap();
+    let own = seal(&recipient1, &[recipient2.public_key()], &ctx, &small, "own");
     g.write("bad-signed-by-own-key.v3", &own);
     g.entry(
         "bad-signed-by-own-key.v3",
@@ -545,37 +635,37 @@ fn main() {
     );
 
     // Key rotation: signer1 vouches for signer2; a bundle signed by signer2 then opens.
-    let rot = RotationStatement::sign_with_rng(
-        &signer1,
+    let rot = v3::sign_rotation(
+        &Seeded::new(&signer1, &Shared::new("rotation")),
         signer2.public_key(),
         APP,
         CREATED,
-        &mut SeededRng::new("rotation"),
     )
     .unwrap();
     g.write("rotation-signer1-to-signer2.bin", &rot);
-    let rot_bad_app = RotationStatement::sign_with_rng(
-        &signer1,
+    let rot_bad_app = v3::sign_rotation(
+        &Seeded::new(&signer1, &Shared::new("rotation-other-app")),
         signer2.public_key(),
         "com.example.other",
         CREATED,
-        &mut SeededRng::new("rotation-other-app"),
     )
     .unwrap();
     g.write("rotation-other-app.bin", &rot_bad_app);
-    let rot_untrusted = RotationStatement::sign_with_rng(
-        &signer2,
+    let rot_untrusted = v3::sign_rotation(
+        &Seeded::new(&signer2, &Shared::new("rotation-untrusted")),
         recipient2.public_key(),
         APP,
         CREATED,
-        &mut SeededRng::new("rotation-untrusted"),
     )
     .unwrap();
     g.write("rotation-untrusted.bin", &rot_untrusted);
-    let by2 = Sealer::new(&signer2, &[recipient1.public_key()], ctx.clone())
-        .unwrap()
-        .seal_with_rng(&small, &mut SeededRng::new("by-signer2"))
-        .unwrap();
+    let by2 = seal(
+        &signer2,
+        &[recipient1.public_key()],
+        &ctx,
+        &small,
+        "by-signer2",
+    );
     g.write("ok-signed-by-rotated-key.v3", &by2);
     g.entry(
         "ok-signed-by-rotated-key.v3",
@@ -620,7 +710,7 @@ fn main() {
     }
     let manifest = json!({
         "spec": "spec/v3.md section 9",
-        "generator": "cargo run -p otaseal-envelope --example gen_v3_vectors",
+        "generator": "cargo run -p otaseal-envelope --features hazmat,test-vectors --example gen_v3_vectors",
         "plaintext": "byte i = (i * 31) mod 251",
         "keys": keys,
         "vectors": g.entries,

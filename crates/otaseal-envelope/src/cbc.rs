@@ -3,21 +3,66 @@
 //! bundle size, and a constant-time padding verdict that the caller combines with its own
 //! checksum verdict, so that one opaque error covers both (no padding oracle).
 //!
-//! `otaseal-envelope`'s V2 decryption and `otaseal-migrate`'s V1 reader both use it; a caller
-//! that only wants to decrypt a V2 bundle uses [`crate::v2`] instead.
+//! `otaseal-envelope`'s V2 decryption and (through [`crate::hazmat`]) `otaseal-migrate`'s V1
+//! reader both use it.
 
 use std::io::{self, Read};
 
 use aes::Aes128;
 use aes::cipher::{Array, BlockModeDecrypt, KeyIvInit};
-use otaseal_wire::{IV_LEN, Limits, SESSION_KEY_LEN};
+use otaseal_wire::{IV_LEN, Limit, LimitExceeded, Limits, SESSION_KEY_LEN};
 use subtle::{Choice, ConstantTimeEq, ConstantTimeGreater};
 use zeroize::Zeroizing;
 
-use crate::{Error, STREAM_BUFFER_LEN};
+use crate::STREAM_BUFFER_LEN;
+use crate::io::read_full;
 
 /// AES block length in bytes.
 pub const BLOCK_LEN: usize = 16;
+
+/// Why a CBC body could not be read (nothing here says whether it decrypted: that is
+/// [`Body::padding_valid`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// More than `Limits::max_bundle_len` bytes were read.
+    TooLarge(LimitExceeded),
+    /// The body is empty or not a multiple of 16 bytes.
+    Truncated {
+        /// Bytes read.
+        len: u64,
+    },
+    /// The reader or the sink failed.
+    Io(io::Error),
+}
+
+impl core::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            BodyError::TooLarge(e) => write!(f, "{e}"),
+            BodyError::Truncated { len } => write!(
+                f,
+                "ciphertext is {len} bytes, not a positive multiple of 16: truncated or not an encrypted bundle"
+            ),
+            BodyError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BodyError::Io(e) => e.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for BodyError {
+    fn from(e: io::Error) -> Self {
+        BodyError::Io(e)
+    }
+}
 
 /// What [`decrypt_stream`] found once the whole body was read.
 #[derive(Clone, Copy, Debug)]
@@ -38,16 +83,15 @@ pub struct Body {
 /// own checksum say whether the output may be used.
 ///
 /// # Errors
-/// [`Error::TooLarge`] as soon as more than `limits.max_bundle_len` bytes were read;
-/// [`Error::Truncated`] if the body is empty or not a multiple of 16 bytes; [`Error::Io`] from
-/// the reader or the sink.
+/// `TooLarge` as soon as more than `limits.max_bundle_len` bytes were read; `Truncated` if the
+/// body is empty or not a multiple of 16 bytes; `Io` from the reader or the sink.
 pub fn decrypt_stream<R: Read>(
     mut reader: R,
     key: &[u8; SESSION_KEY_LEN],
     iv: &[u8; IV_LEN],
     limits: &Limits,
     mut sink: impl FnMut(&[u8]) -> io::Result<()>,
-) -> Result<Body, Error> {
+) -> Result<Body, BodyError> {
     let mut cipher = cbc::Decryptor::<Aes128>::new(&Array(*key), &Array(*iv));
     let mut buf = Zeroizing::new(vec![0u8; STREAM_BUFFER_LEN]);
     let mut held = 0usize; // bytes at the front of buf not yet decrypted
@@ -56,11 +100,9 @@ pub fn decrypt_stream<R: Read>(
     loop {
         let n = read_full(&mut reader, &mut buf[held..])?;
         total += n as u64;
-        if total > limits.max_bundle_len {
-            return Err(Error::TooLarge {
-                max: limits.max_bundle_len,
-            });
-        }
+        limits
+            .check(Limit::BundleLen, total)
+            .map_err(BodyError::TooLarge)?;
         held += n;
         if n == 0 {
             break;
@@ -78,7 +120,7 @@ pub fn decrypt_stream<R: Read>(
         }
     }
     if held != BLOCK_LEN || !total.is_multiple_of(BLOCK_LEN as u64) {
-        return Err(Error::Truncated { len: total });
+        return Err(BodyError::Truncated { len: total });
     }
     let (last, _) = Array::slice_as_chunks_mut(&mut buf[..BLOCK_LEN]);
     cipher.decrypt_blocks(last);
@@ -106,20 +148,6 @@ fn check_pkcs7(last: &[u8]) -> (Choice, usize) {
     let valid = pad.ct_ne(&0) & !pad.ct_gt(&16) & bad.ct_eq(&0);
     let clamped = usize::from(pad.min(16));
     (valid, BLOCK_LEN - clamped)
-}
-
-/// Reads until `buf` is full or the reader ends; returns the bytes read.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]

@@ -5,13 +5,21 @@
 //! with PKCS#7 over the whole zip, the session key and the bundle's SHA-256 both put through
 //! the developer's RSA private key with PKCS#1 v1.5 type-1 padding.
 //!
+//! [`v3`] is otaseal's authenticated format (`spec/v3.md`): RSA-OAEP key wrap to recipients, an
+//! RSA-PSS signed header bound to app, channel, version and sequence, and AES-256-GCM chunks
+//! that are each verified before their plaintext is released.
+//!
 //! The API comes in two tiers:
 //!
-//! - one-shot functions on byte slices: [`v2::encrypt`], [`v2::decrypt`];
+//! - one-shot functions on byte slices: [`v2::encrypt`], [`v2::decrypt`], [`v3::seal`],
+//!   [`v3::open_bytes`];
 //! - streaming over [`std::io::Read`] / [`std::io::Write`] with a fixed 64 KiB buffer,
-//!   whatever the bundle size: [`v2::Encryptor`], [`v2::decrypt_stream`], and atomic file
-//!   output with [`v2::decrypt_to_file`] (plaintext reaches its destination only after the
-//!   padding and the checksum verified).
+//!   whatever the bundle size, and file output through [`io::PendingFile`], which gives the
+//!   output its name only once it verified ([`v2::decrypt_to_file`], [`v3::open_to_file`]).
+//!
+//! Every private-key operation goes through [`otaseal_keys::Signer`], so a key may be in memory,
+//! in OpenSSL or in a token. The RSA and CBC primitives under these formats are in [`hazmat`],
+//! behind the `hazmat` feature.
 //!
 //! ```
 //! use otaseal_envelope::v2::{self, Verification};
@@ -36,16 +44,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod cbc;
-mod error;
-pub mod manifest;
+#[cfg_attr(not(feature = "hazmat"), allow(unreachable_pub))]
+mod cbc;
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
+pub mod io;
 mod rsa_ops;
 pub mod v2;
 pub mod v3;
-
-pub use error::Error;
-pub use rsa_ops::{recover_payload, sign_payload};
 
 /// Size of the streaming buffer: memory use of the streaming functions does not grow with
 /// the bundle.

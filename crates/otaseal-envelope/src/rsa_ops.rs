@@ -1,31 +1,18 @@
 //! The two RSA operations of Capgo V2 (`spec/v2.md` section 6): the private-key operation
-//! over a type-1 padded payload (Node's `privateEncrypt`), and its inverse with the public key.
+//! over a type-1 padded payload (Node's `privateEncrypt`), through a [`Signer`], and its inverse
+//! with the public key.
 
-use otaseal_keys::{PrivateKey, PublicKey};
+use otaseal_keys::{PublicKey, SignError, Signer};
 use otaseal_wire::type1;
+use rsa::BoxedUint;
 use rsa::traits::PublicKeyParts;
-use rsa::{BoxedUint, Pkcs1v15Sign};
 use zeroize::Zeroizing;
 
-use crate::Error;
-
-/// Puts `payload` through the RSA private-key operation with PKCS#1 v1.5 type-1 padding and no
-/// DigestInfo: `RSASP1(00 01 FF.. 00 payload)`. Deterministic: the same key and payload always
-/// give the same block, byte for byte what `@capgo/cli` produces.
-///
-/// The private-key operation is blinded but not constant time (RUSTSEC-2023-0071): run it on
-/// the developer's machine, never behind a network service (SECURITY.md).
-///
-/// # Errors
-/// [`Error::Signing`] if the payload is too long for the key.
-pub fn sign_payload(key: &PrivateKey, payload: &[u8]) -> Result<Vec<u8>, Error> {
-    key.as_rsa()
-        .sign_with_rng(
-            &mut getrandom::SysRng,
-            Pkcs1v15Sign::new_unprefixed(),
-            payload,
-        )
-        .map_err(|e| Error::Signing(e.to_string()))
+/// Puts `payload` through the signer's type-1 private-key operation:
+/// `RSASP1(00 01 FF.. 00 payload)`. Deterministic: the same key and payload always give the
+/// same block, byte for byte what `@capgo/cli` produces.
+pub(crate) fn sign_payload(signer: &dyn Signer, payload: &[u8]) -> Result<Vec<u8>, SignError> {
+    signer.sign_type1(payload)
 }
 
 /// Recovers the `payload_len`-byte payload of a type-1 block with the public key:
@@ -33,8 +20,7 @@ pub fn sign_payload(key: &PrivateKey, payload: &[u8]) -> Result<Vec<u8>, Error> 
 ///
 /// Returns `None` unless the block is exactly the modulus length, is less than the modulus,
 /// and opens to `00 01`, at least 8 `FF`, `00`, then exactly `payload_len` bytes.
-#[must_use]
-pub fn recover_payload(
+pub(crate) fn recover_payload(
     key: &PublicKey,
     block: &[u8],
     payload_len: usize,

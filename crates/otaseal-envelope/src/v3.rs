@@ -3,12 +3,15 @@
 //! and validity period, and an AES-256-GCM body in 64 KiB chunks, each committed to in the
 //! signed header, so that every chunk is verified before its plaintext is released.
 //!
-//! - Produce: [`Sealer`] (in memory, streaming, atomic file) or [`seal`]; from a Capgo V2
-//!   bundle without plaintext on disk: [`seal_from_v2`].
+//! - Produce: [`Sealer`] (in memory, streaming, or into a [`PendingFile`](crate::io::PendingFile))
+//!   or [`seal`]; from a Capgo V2 bundle without plaintext on disk: [`seal_from_v2`].
 //! - Consume: a [`Policy`] (trusted signing keys, app id, channel, minimum sequence, clock),
-//!   then [`open`] (streaming), [`open_to_file`] (atomic) or [`open_bytes`].
+//!   then [`Decryptor`] -> [`VerifiedDecryptor`] -> [`StreamReader`] (the typestate), or the
+//!   shortcuts [`open`], [`open_to`], [`open_to_file`], [`open_bytes`].
 //! - Inspect without keys: [`read_signed_header`], [`Header::parse`].
-//! - Rotate signing keys: [`RotationStatement::sign`], [`TrustedKeys::accept_rotation`].
+//! - Rotate signing keys: [`sign_rotation`], [`TrustedKeys::accept_rotation`].
+//!
+//! The byte layouts live in [`otaseal_wire::v3`] and are re-exported here.
 //!
 //! ```
 //! use otaseal_envelope::v3::{self, Context, Policy, TrustedKeys};
@@ -36,58 +39,27 @@
 //! ```
 
 mod crypto;
-mod cursor;
 mod error;
 mod from_v2;
-mod header;
 mod open;
 mod rotation;
 mod seal;
 
-use std::io::{self, Read};
-use std::path::Path;
-
-use tempfile::NamedTempFile;
-
 pub use crypto::{
     CONTENT_KEY_LEN, HEADER_SIGNATURE_CONTEXT, OAEP_LABEL, ROTATION_SIGNATURE_CONTEXT,
 };
-pub use error::{Error, ParseError, ParseErrorKind};
-pub use from_v2::{seal_from_v2, seal_from_v2_to_file};
-pub use header::{
-    COMMITMENT_LEN, Context, Header, MAGIC, MAX_RECIPIENTS, MIN_HEADER_LEN, PREFIX_LEN,
-    RecipientStanza, Suite, TAG_LEN, VERSION, max_chunk_count, max_header_len, parse_prefix,
-};
+pub use error::{OpenError, RecipientsError, SealError};
+pub use from_v2::{seal_from_v2, seal_from_v2_to, seal_from_v2_to_file};
 pub use open::{
-    DEFAULT_CLOCK_SKEW, Opened, Policy, SignedHeader, TrustedKeys, open, open_bytes, open_to_file,
-    read_signed_header,
+    DEFAULT_CLOCK_SKEW, Decryptor, Opened, Policy, SignedHeader, StreamReader, TrustedKeys,
+    VerifiedDecryptor, open, open_bytes, open_to, open_to_file, read_signed_header,
 };
-pub use rotation::{MAX_SPKI_LEN, ROTATION_MAGIC, RotationStatement};
-pub use seal::{Sealed, Sealer, seal, sign_header_bytes};
-
-/// Reads until `buf` is full or the reader ends; returns the bytes read.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// A temporary file (mode 0600 on Unix) in `dest`'s directory, so that the final rename stays
-/// on one file system.
-fn temp_beside(dest: &Path) -> io::Result<NamedTempFile> {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".otaseal-")
-        .suffix(".part")
-        .tempfile_in(dir)
-}
+pub use otaseal_wire::v3::{
+    COMMITMENT_LEN, Context, ContextError, Header, MAGIC, MAX_RECIPIENTS, MAX_SPKI_LEN,
+    MIN_HEADER_LEN, PREFIX_LEN, ParseError, ParseErrorKind, ROTATION_MAGIC, RecipientStanza,
+    RotationStatement, Suite, TAG_LEN, VERSION, max_chunk_count, max_header_len, parse_prefix,
+};
+pub use rotation::sign_rotation;
+#[cfg(feature = "hazmat")]
+pub(crate) use seal::sign_header_bytes;
+pub use seal::{Sealed, Sealer, seal};

@@ -14,8 +14,10 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use otaseal_envelope::hazmat::sign_v3_header_bytes;
 use otaseal_envelope::v3::{
-    self, Context, Error, Header, ParseErrorKind, Policy, RotationStatement, Sealer, TrustedKeys,
+    self, Context, Header, OpenError as Error, ParseErrorKind, Policy, RotationStatement,
+    SealError, Sealer, TrustedKeys,
 };
 use otaseal_keys::{Limits, PrivateKey, PublicKey};
 use otaseal_wire::{IvSessionKey, SignedChecksum};
@@ -459,7 +461,7 @@ fn keys_are_separated_by_purpose() {
     );
     // A producer refuses to list the signing key as a recipient, twice the same recipient,
     // no recipient, or a bad context.
-    let bad: Vec<Result<Sealer<'_>, Error>> = vec![
+    let bad: Vec<Result<Sealer<'_>, SealError>> = vec![
         Sealer::new(&k.signer1, &[k.signer1.public_key()], ctx(1)),
         Sealer::new(
             &k.signer1,
@@ -496,7 +498,7 @@ fn keys_are_separated_by_purpose() {
 /// Replaces the header of `sealed` by `header`, signed correctly by signer1.
 fn resigned(sealed: &[u8], header: &[u8]) -> Vec<u8> {
     let (_, s) = layout(sealed);
-    let sig = v3::sign_header_bytes(header, &keys().signer1, &mut getrandom::SysRng).unwrap();
+    let sig = sign_v3_header_bytes(header, &keys().signer1).unwrap();
     [header, &sig, &sealed[s..]].concat()
 }
 
@@ -662,10 +664,14 @@ fn limits_are_checked_before_work() {
 #[test]
 fn key_rotation() {
     let k = keys();
-    let stmt = RotationStatement::sign(&k.signer1, k.signer2.public_key(), APP, CREATED).unwrap();
+    let stmt = v3::sign_rotation(&k.signer1, k.signer2.public_key(), APP, CREATED).unwrap();
     let parsed = RotationStatement::parse(&stmt, &L).unwrap();
     assert_eq!(parsed.old, k.signer1.public_key().fingerprint());
-    assert_eq!(&parsed.new_key, k.signer2.public_key());
+    assert_eq!(parsed.new, k.signer2.public_key().fingerprint());
+    assert_eq!(
+        parsed.new_spki,
+        k.signer2.public_key().to_spki_der().unwrap()
+    );
     let by2 = Sealer::new(&k.signer2, &[k.recipient1.public_key()], ctx(50))
         .unwrap()
         .seal(b"new key")
@@ -684,9 +690,8 @@ fn key_rotation() {
     let mut appended = stmt.clone();
     appended.push(0);
     let other_app =
-        RotationStatement::sign(&k.signer1, k.signer2.public_key(), "other", CREATED).unwrap();
-    let untrusted =
-        RotationStatement::sign(&k.signer2, k.recipient2.public_key(), APP, CREATED).unwrap();
+        v3::sign_rotation(&k.signer1, k.signer2.public_key(), "other", CREATED).unwrap();
+    let untrusted = v3::sign_rotation(&k.signer2, k.recipient2.public_key(), APP, CREATED).unwrap();
     // A statement whose fingerprint does not match its key.
     let mut wrong_fp = stmt.clone();
     wrong_fp[42] ^= 1;
@@ -706,7 +711,7 @@ fn key_rotation() {
         assert_eq!(pol.trusted().len(), 1);
     }
     // A key cannot vouch for itself.
-    assert!(RotationStatement::sign(&k.signer1, k.signer1.public_key(), APP, CREATED).is_err());
+    assert!(v3::sign_rotation(&k.signer1, k.signer1.public_key(), APP, CREATED).is_err());
     let fp = pol.trusted_mut().accept_rotation(&stmt, APP, &L).unwrap();
     assert_eq!(fp, k.signer2.public_key().fingerprint());
     assert_eq!(pol.trusted().len(), 2);

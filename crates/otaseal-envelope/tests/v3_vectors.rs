@@ -1,6 +1,5 @@
-//! Opens every V3 vector of `spec/vectors/v3/manifest.json` (`spec/v3.md` section 9) through
-//! the streaming, in-memory and atomic-file paths, and checks the expected outcome: the
-//! plaintext's length and SHA-256, or the error code, with no output file left behind.
+//! otaseal's V3 vectors (spec/vectors/v3/), one test per vector: every success opens through
+//! every API path, every failure fails with its stated code and leaves nothing behind.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,38 +9,11 @@
     reason = "test code"
 )]
 
-use std::path::PathBuf;
-
 use otaseal_envelope::v3::{self, Header, Policy, TrustedKeys};
-use otaseal_keys::{Limits, PrivateKey, PublicKey};
+use otaseal_testkit::{LIMITS as L, v3 as vectors};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-
-const L: Limits = Limits::DEFAULT;
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors/v3")
-}
-
-fn manifest() -> Value {
-    serde_json::from_slice(&std::fs::read(dir().join("manifest.json")).unwrap()).unwrap()
-}
-
-fn private(name: &str) -> PrivateKey {
-    PrivateKey::from_bytes(
-        &std::fs::read(dir().join(format!("keys/{name}.key"))).unwrap(),
-        &L,
-    )
-    .unwrap()
-}
-
-fn public(name: &str) -> PublicKey {
-    PublicKey::from_bytes(
-        &std::fs::read(dir().join(format!("keys/{name}.pub"))).unwrap(),
-        &L,
-    )
-    .unwrap()
-}
+use test_case::test_case;
 
 fn trusted(v: &Value) -> TrustedKeys {
     TrustedKeys::from_keys(
@@ -49,7 +21,7 @@ fn trusted(v: &Value) -> TrustedKeys {
             .as_array()
             .unwrap()
             .iter()
-            .map(|n| public(n.as_str().unwrap())),
+            .map(|n| vectors::public(n.as_str().unwrap())),
     )
 }
 
@@ -57,8 +29,8 @@ fn policy(v: &Value) -> Policy {
     let mut keys = trusted(v);
     let app = v["app_id"].as_str().unwrap();
     for r in v["rotations"].as_array().unwrap() {
-        let bytes = std::fs::read(dir().join(r.as_str().unwrap())).unwrap();
-        keys.accept_rotation(&bytes, app, &L).unwrap();
+        keys.accept_rotation(&vectors::file(r.as_str().unwrap()), app, &L)
+            .unwrap();
     }
     Policy::new(keys, app)
         .channel(v["channel"].as_str().unwrap())
@@ -68,10 +40,10 @@ fn policy(v: &Value) -> Policy {
 
 #[test]
 fn keys_match_the_manifest() {
-    let m = manifest();
+    let m = vectors::manifest();
     for (name, k) in m["keys"].as_object().unwrap() {
-        let key = private(name);
-        assert_eq!(key.public_key(), &public(name));
+        let key = vectors::private(name);
+        assert_eq!(key.public_key(), &vectors::public(name));
         assert_eq!(key.public_key().bits() as u64, k["bits"].as_u64().unwrap());
         assert_eq!(
             key.public_key().fingerprint().to_string(),
@@ -81,94 +53,134 @@ fn keys_match_the_manifest() {
 }
 
 #[test]
-fn every_vector_opens_or_fails_as_stated() {
-    let m = manifest();
-    let vectors = m["vectors"].as_array().unwrap();
-    assert!(vectors.len() >= 35, "{} vectors", vectors.len());
-    let tmp = tempfile::tempdir().unwrap();
-    let (mut ok, mut bad) = (0, 0);
-    for v in vectors {
-        let file = v["file"].as_str().unwrap();
-        let sealed = std::fs::read(dir().join(file)).unwrap();
-        let key = private(v["decryption_key"].as_str().unwrap());
-        let policy = policy(v);
-        let expect = v["expect"].as_str().unwrap();
-        let what = format!("{file} ({})", v["comment"]);
-
-        let mut streamed = Vec::new();
-        let streaming = v3::open(sealed.as_slice(), &mut streamed, &key, &policy, &L);
-        let in_memory = v3::open_bytes(&sealed, &key, &policy, &L);
-        let dest = tmp.path().join("out.zip");
-        let to_file = v3::open_to_file(sealed.as_slice(), &dest, &key, &policy, &L);
-
-        if expect == "success" {
-            ok += 1;
-            let opened = streaming.unwrap_or_else(|e| panic!("{what}: {e}"));
-            let plain = in_memory.unwrap();
-            to_file.unwrap();
-            let on_disk = std::fs::read(&dest).unwrap();
-            std::fs::remove_file(&dest).unwrap();
-            for p in [&streamed, &*plain, &on_disk] {
-                assert_eq!(
-                    p.len() as u64,
-                    v["plaintext_len"].as_u64().unwrap(),
-                    "{what}"
-                );
-                assert_eq!(
-                    base16ct::lower::encode_string(&Sha256::digest(p)),
-                    v["plaintext_sha256"].as_str().unwrap(),
-                    "{what}"
-                );
-            }
-            assert_eq!(opened.plaintext_len, plain.len() as u64);
-            // The header re-encodes to exactly the bytes received.
-            let signed = v3::read_signed_header(sealed.as_slice(), &L).unwrap();
-            assert_eq!(signed.header().encode(), signed.header_bytes(), "{what}");
-            assert_eq!(&opened.header, signed.header());
-        } else {
-            bad += 1;
-            for (path, r) in [
-                ("stream", streaming.map(|_| ())),
-                ("bytes", in_memory.map(|_| ())),
-                ("file", to_file.map(|_| ())),
-            ] {
-                let e = r.expect_err(&what);
-                assert_eq!(e.code(), expect, "{what} via {path}: {e}");
-            }
-            assert_eq!(
-                std::fs::read_dir(tmp.path()).unwrap().count(),
-                0,
-                "{what}: output left behind"
-            );
-            // A bundle rejected before its first chunk released nothing to the stream.
-            if !matches!(expect, "decryption" | "truncated" | "trailing-data") {
-                assert!(streamed.is_empty(), "{what}");
-            }
-        }
-    }
-    assert!(ok >= 8 && bad >= 25, "{ok} ok, {bad} bad");
+fn the_tests_cover_every_vector() {
+    assert_eq!(
+        vectors::entries().len(),
+        VECTORS,
+        "add a #[test_case] for each new vector"
+    );
+    let m = vectors::manifest();
+    assert_eq!(m["rotations"].as_array().unwrap().len(), ROTATIONS);
 }
 
-#[test]
-fn rotation_statements() {
-    let m = manifest();
-    for r in m["rotations"].as_array().unwrap() {
-        let bytes = std::fs::read(dir().join(r["file"].as_str().unwrap())).unwrap();
-        let mut keys = trusted(r);
-        let before = keys.len();
-        let res = keys.accept_rotation(&bytes, r["app_id"].as_str().unwrap(), &L);
-        let new = public(r["new_key"].as_str().unwrap()).fingerprint();
-        match r["expect"].as_str().unwrap() {
-            "success" => {
-                assert_eq!(res.unwrap(), new);
-                assert_eq!(keys.len(), before + 1);
-                assert!(keys.get(&new).is_some());
-            }
-            code => {
-                assert_eq!(res.unwrap_err().code(), code, "{r}");
-                assert_eq!(keys.len(), before);
-                assert!(keys.get(&new).is_none());
-            }
+const VECTORS: usize = 38;
+const ROTATIONS: usize = 3;
+
+#[test_case(0 ; "00_ok_empty_success")]
+#[test_case(1 ; "01_ok_one_byte_success")]
+#[test_case(2 ; "02_ok_chunk_minus_one_success")]
+#[test_case(3 ; "03_ok_one_chunk_success")]
+#[test_case(4 ; "04_ok_chunk_plus_one_success")]
+#[test_case(5 ; "05_ok_three_chunks_success")]
+#[test_case(6 ; "06_ok_two_recipients_success")]
+#[test_case(7 ; "07_ok_two_recipients_success")]
+#[test_case(8 ; "08_ok_two_recipients_wrong_app")]
+#[test_case(9 ; "09_ok_two_recipients_wrong_channel")]
+#[test_case(10 ; "10_ok_two_recipients_rollback")]
+#[test_case(11 ; "11_ok_two_recipients_expired")]
+#[test_case(12 ; "12_ok_two_recipients_not_yet_valid")]
+#[test_case(13 ; "13_ok_one_byte_not_a_recipient")]
+#[test_case(14 ; "14_ok_one_byte_untrusted_signer")]
+#[test_case(15 ; "15_bad_flipped_header_byte_bad_signature")]
+#[test_case(16 ; "16_bad_flipped_signature_byte_bad_signature")]
+#[test_case(17 ; "17_bad_flipped_chunk_byte_decryption")]
+#[test_case(18 ; "18_bad_truncated_last_chunk_truncated")]
+#[test_case(19 ; "19_bad_truncated_to_chunk_boundary_truncated")]
+#[test_case(20 ; "20_bad_dropped_chunk_decryption")]
+#[test_case(21 ; "21_bad_swapped_chunks_decryption")]
+#[test_case(22 ; "22_bad_duplicated_chunk_decryption")]
+#[test_case(23 ; "23_bad_extra_chunk_trailing_data")]
+#[test_case(24 ; "24_bad_trailing_byte_trailing_data")]
+#[test_case(25 ; "25_bad_unknown_suite_unknown_suite")]
+#[test_case(26 ; "26_bad_version_unsupported_version")]
+#[test_case(27 ; "27_bad_magic_bad_magic")]
+#[test_case(28 ; "28_bad_header_too_large_too_large")]
+#[test_case(29 ; "29_bad_unsorted_recipients_malformed_header")]
+#[test_case(30 ; "30_bad_header_trailing_byte_malformed_header")]
+#[test_case(31 ; "31_bad_chunk_count_malformed_header")]
+#[test_case(32 ; "32_bad_expiry_not_after_creation_malformed_header")]
+#[test_case(33 ; "33_bad_header_from_other_bundle_bad_signature")]
+#[test_case(34 ; "34_bad_signed_by_recipient_key_untrusted_signer")]
+#[test_case(35 ; "35_bad_signed_by_own_key_key_reuse")]
+#[test_case(36 ; "36_ok_signed_by_rotated_key_success")]
+#[test_case(37 ; "37_ok_signed_by_rotated_key_untrusted_signer")]
+fn vector(index: usize) {
+    let v = vectors::entry(index);
+    let file = v["file"].as_str().unwrap();
+    let sealed = vectors::file(file);
+    let key = vectors::private(v["decryption_key"].as_str().unwrap());
+    let policy = policy(&v);
+    let expect = v["expect"].as_str().unwrap();
+    let what = format!("{file} ({})", v["comment"]);
+    let tmp = tempfile::tempdir().unwrap();
+
+    let mut streamed = Vec::new();
+    let streaming = v3::open(sealed.as_slice(), &mut streamed, &key, &policy, &L);
+    let in_memory = v3::open_bytes(&sealed, &key, &policy, &L);
+    let dest = tmp.path().join("out.zip");
+    let to_file = v3::open_to_file(sealed.as_slice(), &dest, &key, &policy, &L);
+
+    if expect == "success" {
+        let opened = streaming.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let plain = in_memory.unwrap();
+        to_file.unwrap();
+        let on_disk = std::fs::read(&dest).unwrap();
+        for p in [&streamed, &*plain, &on_disk] {
+            assert_eq!(
+                p.len() as u64,
+                v["plaintext_len"].as_u64().unwrap(),
+                "{what}"
+            );
+            assert_eq!(
+                base16ct::lower::encode_string(&Sha256::digest(p)),
+                v["plaintext_sha256"].as_str().unwrap(),
+                "{what}"
+            );
+        }
+        assert_eq!(opened.plaintext_len, plain.len() as u64);
+        let signed = v3::read_signed_header(sealed.as_slice(), &L).unwrap();
+        assert_eq!(signed.header().encode(), signed.header_bytes(), "{what}");
+        assert_eq!(&opened.header, signed.header());
+    } else {
+        for (path, r) in [
+            ("stream", streaming.map(|_| ())),
+            ("bytes", in_memory.map(|_| ())),
+            ("file", to_file.map(|_| ())),
+        ] {
+            let e = r.expect_err(&what);
+            assert_eq!(e.code(), expect, "{what} via {path}: {e}");
+        }
+        assert!(
+            otaseal_testkit::entries(tmp.path()).is_empty(),
+            "{what}: output left behind"
+        );
+        if !matches!(expect, "decryption" | "truncated" | "trailing-data") {
+            assert!(streamed.is_empty(), "{what}");
+        }
+    }
+}
+
+#[test_case(0 ; "00_rotation_signer1_to_signer2_success")]
+#[test_case(1 ; "01_rotation_other_app_wrong_app")]
+#[test_case(2 ; "02_rotation_untrusted_untrusted_signer")]
+fn rotation_statement(index: usize) {
+    let m = vectors::manifest();
+    let r = &m["rotations"][index];
+    let bytes = vectors::file(r["file"].as_str().unwrap());
+    let mut keys = trusted(r);
+    let before = keys.len();
+    let res = keys.accept_rotation(&bytes, r["app_id"].as_str().unwrap(), &L);
+    let new = vectors::public(r["new_key"].as_str().unwrap()).fingerprint();
+    match r["expect"].as_str().unwrap() {
+        "success" => {
+            assert_eq!(res.unwrap(), new);
+            assert_eq!(keys.len(), before + 1);
+            assert!(keys.get(&new).is_some());
+        }
+        code => {
+            assert_eq!(res.unwrap_err().code(), code, "{r}");
+            assert_eq!(keys.len(), before);
+            assert!(keys.get(&new).is_none());
         }
     }
 }
@@ -177,9 +189,8 @@ fn rotation_statements() {
 fn every_vector_header_parses_or_fails_without_panicking() {
     // The raw header parser on every prefix length of every vector's header: never a panic,
     // and success only on the exact header.
-    let m = manifest();
-    for v in m["vectors"].as_array().unwrap() {
-        let sealed = std::fs::read(dir().join(v["file"].as_str().unwrap())).unwrap();
+    for v in vectors::entries() {
+        let sealed = vectors::file(v["file"].as_str().unwrap());
         let Ok(signed) = v3::read_signed_header(sealed.as_slice(), &L) else {
             continue;
         };

@@ -1,11 +1,11 @@
 use core::fmt;
 
-use otaseal_wire::Limits;
+use otaseal_wire::{Limit, Limits};
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::pkcs8::der::pem;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 
-use crate::{KeyError, PrivateKey, PublicKey};
+use crate::{CodecError, KeyError, PrivateKey, PublicKey};
 
 /// Whether a key is public or private.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,10 +129,10 @@ impl DecodedKey {
     }
 }
 
-pub(crate) fn malformed(what: &'static str, e: impl fmt::Display) -> KeyError {
+pub(crate) fn malformed(what: &'static str, e: impl Into<CodecError>) -> KeyError {
     KeyError::Malformed {
         what,
-        detail: e.to_string(),
+        source: e.into(),
     }
 }
 
@@ -159,12 +159,9 @@ pub fn decode_any(bytes: &[u8], limits: &Limits) -> Result<DecodedKey, KeyError>
     if bytes.is_empty() {
         return Err(KeyError::Empty);
     }
-    if bytes.len() > limits.max_key_file_len {
-        return Err(KeyError::TooLarge {
-            len: bytes.len(),
-            max: limits.max_key_file_len,
-        });
-    }
+    limits
+        .check(Limit::KeyFileLen, bytes.len() as u64)
+        .map_err(KeyError::TooLarge)?;
     if bytes.starts_with(b"-----BEGIN ") {
         decode_pem(bytes)
     } else if bytes.first() == Some(&0x30) {

@@ -33,15 +33,17 @@ mod error;
 mod fingerprint;
 mod private;
 mod public;
+mod signer;
 
 pub use decode::{Container, DecodedKey, KeyEncoding, KeyKind, decode_any};
-pub use error::KeyError;
-pub use fingerprint::Fingerprint;
-pub use otaseal_wire::{KeyId, Limits};
+pub use error::{CodecError, KeyError};
+pub use fingerprint::{Fingerprint, fingerprint_of_spki_der};
+pub use otaseal_wire::{KeyId, Limit, LimitExceeded, Limits};
 pub use private::{KeySize, PrivateKey};
 pub use public::PublicKey;
 /// The `rsa` crate whose key types [`PublicKey::as_rsa`] and [`PrivateKey::as_rsa`] expose.
 pub use rsa;
+pub use signer::{SignError, Signer};
 
 /// Bit length of the only RSA modulus Capgo devices accept.
 pub const CAPGO_KEY_BITS: usize = 2048;

@@ -6,7 +6,7 @@ use rsa::pkcs8::EncodePrivateKey;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::decode::{self, Container, DecodedKey, KeyEncoding, KeyKind};
-use crate::{KeyError, PublicKey};
+use crate::{KeyError, PublicKey, SignError, Signer};
 
 /// The RSA modulus sizes otaseal generates (`spec/keys.md` section 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -46,11 +46,15 @@ impl TryFrom<usize> for KeySize {
     }
 }
 
-/// An RSA private key: the developer's signing key for V2 bundles.
+/// An RSA private key held in memory: the developer's signing key for V2 bundles, and the
+/// in-memory RustCrypto backend of [`Signer`].
 ///
-/// Zeroized on drop (the `rsa` key wipes its secret integers); `Debug` shows only the size
-/// and the public fingerprint. Encoders return [`Zeroizing`] buffers.
-#[derive(Clone)]
+/// Zeroized on drop (the `rsa` key wipes its secret integers); not `Clone`, so that a copy of
+/// the secret exists only where one is made on purpose; `Debug` shows only the size and the
+/// public fingerprint. Encoders return [`Zeroizing`] buffers.
+///
+/// Its private-key operations are blinded with the operating system's generator but are not
+/// constant time (RUSTSEC-2023-0071, "Marvin"): see `SECURITY.md` for where otaseal runs them.
 pub struct PrivateKey {
     inner: rsa::PrivateKey,
     public: PublicKey,
@@ -74,7 +78,7 @@ impl PrivateKey {
     /// ```
     pub fn generate(size: KeySize) -> Result<Self, KeyError> {
         let inner = rsa::PrivateKey::new(&mut getrandom::SysRng, size.bits())
-            .map_err(|e| KeyError::Generation(e.to_string()))?;
+            .map_err(KeyError::Generation)?;
         Self::from_rsa(inner)
     }
 
@@ -136,7 +140,7 @@ impl PrivateKey {
     pub fn to_pkcs1_pem(&self) -> Result<Zeroizing<String>, KeyError> {
         self.inner
             .to_pkcs1_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(KeyError::encoding)
     }
 
     /// PKCS#1 DER.
@@ -147,7 +151,7 @@ impl PrivateKey {
         self.inner
             .to_pkcs1_der()
             .map(|d| Zeroizing::new(d.as_bytes().to_vec()))
-            .map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(KeyError::encoding)
     }
 
     /// PKCS#8 `PRIVATE KEY` PEM with `\n` line endings (unencrypted).
@@ -157,7 +161,7 @@ impl PrivateKey {
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, KeyError> {
         self.inner
             .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(KeyError::encoding)
     }
 
     /// PKCS#8 DER (unencrypted).
@@ -168,7 +172,7 @@ impl PrivateKey {
         self.inner
             .to_pkcs8_der()
             .map(|d| Zeroizing::new(d.as_bytes().to_vec()))
-            .map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(KeyError::encoding)
     }
 }
 
@@ -178,5 +182,59 @@ impl fmt::Debug for PrivateKey {
             .field("bits", &self.public.bits())
             .field("fingerprint", &self.public.fingerprint())
             .finish_non_exhaustive()
+    }
+}
+
+/// `spec/v3.md` section 3.2: the PSS salt length of suite 1.
+const PSS_SALT_LEN: usize = 32;
+
+impl Signer for PrivateKey {
+    fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    fn sign_type1(&self, payload: &[u8]) -> Result<Vec<u8>, SignError> {
+        let modulus_len = self.public.modulus_len();
+        if payload.len().saturating_add(11) > modulus_len {
+            return Err(SignError::PayloadTooLong {
+                len: payload.len(),
+                modulus_len,
+            });
+        }
+        self.inner
+            .sign_with_rng(
+                &mut getrandom::SysRng,
+                rsa::Pkcs1v15Sign::new_unprefixed(),
+                payload,
+            )
+            .map_err(SignError::Rsa)
+    }
+
+    fn sign_pss_sha256(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
+        self.inner
+            .sign_with_rng(
+                &mut getrandom::SysRng,
+                rsa::pss::Pss::<sha2::Sha256>::new_with_salt(PSS_SALT_LEN),
+                digest,
+            )
+            .map_err(SignError::Rsa)
+    }
+
+    fn decrypt_oaep_sha256(
+        &self,
+        label: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SignError> {
+        if ciphertext.len() != self.public.modulus_len() {
+            return Err(SignError::Decryption);
+        }
+        self.inner
+            .decrypt_blinded(
+                &mut getrandom::SysRng,
+                rsa::Oaep::<sha2::Sha256>::new_with_label(label),
+                ciphertext,
+            )
+            .map(Zeroizing::new)
+            .map_err(|_| SignError::Decryption)
     }
 }

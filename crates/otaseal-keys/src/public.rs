@@ -32,15 +32,10 @@ impl PublicKey {
         if *inner.e() != rsa::BoxedUint::from(65_537u32) {
             return Err(KeyError::UnsupportedExponent);
         }
-        let pkcs1 = inner
-            .to_pkcs1_der()
-            .map_err(|e| KeyError::Encoding(e.to_string()))?;
-        let key_id = KeyId::from_pkcs1_der(pkcs1.as_bytes())
-            .map_err(|e| KeyError::Encoding(e.to_string()))?;
-        let spki = inner
-            .to_public_key_der()
-            .map_err(|e| KeyError::Encoding(e.to_string()))?;
-        let fingerprint = Fingerprint::of_spki_der(spki.as_bytes());
+        let pkcs1 = inner.to_pkcs1_der().map_err(KeyError::encoding)?;
+        let key_id = KeyId::from_pkcs1_der(pkcs1.as_bytes()).map_err(KeyError::encoding)?;
+        let spki = inner.to_public_key_der().map_err(KeyError::encoding)?;
+        let fingerprint = crate::fingerprint_of_spki_der(spki.as_bytes());
         Ok(Self {
             inner,
             key_id,
@@ -134,7 +129,7 @@ impl PublicKey {
     pub fn to_pkcs1_pem(&self) -> Result<String, KeyError> {
         self.inner
             .to_pkcs1_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(KeyError::encoding)
     }
 
     /// PKCS#1 DER.
@@ -145,7 +140,7 @@ impl PublicKey {
         self.inner
             .to_pkcs1_der()
             .map(|d| d.into_vec())
-            .map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(KeyError::encoding)
     }
 
     /// SPKI `PUBLIC KEY` PEM with `\n` line endings.
@@ -155,7 +150,7 @@ impl PublicKey {
     pub fn to_spki_pem(&self) -> Result<String, KeyError> {
         self.inner
             .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(KeyError::encoding)
     }
 
     /// SPKI DER, the input of the [`Fingerprint`].
@@ -166,7 +161,7 @@ impl PublicKey {
         self.inner
             .to_public_key_der()
             .map(|d| d.into_vec())
-            .map_err(|e| KeyError::Encoding(e.to_string()))
+            .map_err(KeyError::encoding)
     }
 
     /// The value to store at `plugins.CapacitorUpdater.publicKey` in capacitor.config

@@ -373,7 +373,7 @@ fn openssl_reads_our_keys() {
         .output()
         .unwrap();
     assert_eq!(
-        otaseal_keys::Fingerprint::of_spki_der(&out.stdout),
+        otaseal_keys::fingerprint_of_spki_der(&out.stdout),
         pk.fingerprint()
     );
     std::fs::remove_dir_all(&dir).unwrap();

@@ -14,15 +14,94 @@
 //! the recorded size, is not redone; everything else is. Each record carries the number of the
 //! run that produced it.
 
+use core::fmt;
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use otaseal_wire::{Crc32Checksum, IvSessionKey, Limits};
+use otaseal_envelope::io::{Existing, Mode, OutputError, remove_stale_in, write_file};
+use otaseal_wire::{Crc32Checksum, IvSessionKey, Limit, LimitExceeded, Limits};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Migrator, fsutil};
+use crate::{MigrateError, Migrator};
+
+/// Why a batch as a whole could not run (a single bundle's failure is a failed record).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// The batch list or report is larger than its limit.
+    TooLarge(LimitExceeded),
+    /// The batch list is not a JSON array of `{"file", "iv_session_key", "checksum"?}`, or a
+    /// report is not a batch report.
+    Json(serde_json::Error),
+    /// A report's `format` is not [`REPORT_FORMAT`].
+    WrongFormat {
+        /// The format found.
+        found: String,
+    },
+    /// Another batch migration holds the output directory's journal lock.
+    Locked {
+        /// The output directory.
+        out_dir: PathBuf,
+    },
+    /// The journal or the report could not be written.
+    Output(OutputError),
+    /// A file system operation failed.
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+}
+
+impl BatchError {
+    fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        BatchError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::TooLarge(e) => write!(f, "{e}"),
+            BatchError::Json(_) => f.write_str(
+                "not a JSON array of {\"file\", \"iv_session_key\", \"checksum\"?} entries (or not a batch report)",
+            ),
+            BatchError::WrongFormat { found } => {
+                write!(f, "the report has format {found:?}, expected {REPORT_FORMAT:?}")
+            }
+            BatchError::Locked { out_dir } => write!(
+                f,
+                "another batch migration is running on {}",
+                out_dir.display()
+            ),
+            BatchError::Output(e) => write!(f, "{e}"),
+            BatchError::Io { path, .. } => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for BatchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BatchError::Json(e) => Some(e),
+            BatchError::Output(e) => e.source(),
+            BatchError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<OutputError> for BatchError {
+    fn from(e: OutputError) -> Self {
+        BatchError::Output(e)
+    }
+}
 
 /// The journal in the output directory: one [`BatchRecord`] per line, appended and synced
 /// after each bundle; read back to resume.
@@ -66,27 +145,15 @@ impl BatchEntry {
 /// `limits.max_manifest_entries` entries.
 ///
 /// # Errors
-/// [`Error::InvalidInput`] naming the problem.
-pub fn parse_list(json: &[u8], limits: &Limits) -> Result<Vec<BatchEntry>, Error> {
-    if json.len() > limits.max_json_len {
-        return Err(Error::InvalidInput(format!(
-            "the batch list is {} bytes, more than the limit of {}",
-            json.len(),
-            limits.max_json_len
-        )));
-    }
-    let entries: Vec<BatchEntry> = serde_json::from_slice(json).map_err(|e| {
-        Error::InvalidInput(format!(
-            "the batch list is not a JSON array of {{\"file\", \"iv_session_key\", \"checksum\"?}}: {e}"
-        ))
-    })?;
-    if entries.len() > limits.max_manifest_entries {
-        return Err(Error::InvalidInput(format!(
-            "the batch list has {} entries, more than the limit of {}",
-            entries.len(),
-            limits.max_manifest_entries
-        )));
-    }
+/// [`BatchError::TooLarge`], [`BatchError::Json`].
+pub fn parse_list(json: &[u8], limits: &Limits) -> Result<Vec<BatchEntry>, BatchError> {
+    limits
+        .check(Limit::JsonLen, json.len() as u64)
+        .map_err(BatchError::TooLarge)?;
+    let entries: Vec<BatchEntry> = serde_json::from_slice(json).map_err(BatchError::Json)?;
+    limits
+        .check(Limit::ManifestEntries, entries.len() as u64)
+        .map_err(BatchError::TooLarge)?;
     Ok(entries)
 }
 
@@ -203,14 +270,15 @@ impl BatchOptions {
 ///
 /// # Errors
 /// Only for the batch as a whole: the output directory, journal or report cannot be created
-/// or written ([`Error::Io`]), or another run holds the output directory's journal lock
-/// ([`Error::InvalidInput`]). Every per-bundle problem is a failed record instead.
+/// or written ([`BatchError::Io`], [`BatchError::Output`]), or another run holds the output
+/// directory's journal lock ([`BatchError::Locked`]). Every per-bundle problem is a failed
+/// record instead.
 pub fn run(
     migrator: &Migrator<'_>,
     entries: &[BatchEntry],
     options: &BatchOptions,
     progress: &mut dyn FnMut(&BatchRecord, bool),
-) -> Result<BatchReport, Error> {
+) -> Result<BatchReport, BatchError> {
     let out_dir = &options.out_dir;
     let journal_path = out_dir.join(JOURNAL_FILE);
     let report_path = out_dir.join(REPORT_FILE);
@@ -219,21 +287,22 @@ pub fn run(
     let mut journal = if options.dry_run {
         None
     } else {
-        fs::create_dir_all(out_dir)?;
+        fs::create_dir_all(out_dir).map_err(|e| BatchError::io(out_dir, e))?;
         let journal = OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&journal_path)?;
+            .open(&journal_path)
+            .map_err(|e| BatchError::io(&journal_path, e))?;
         // One run per output directory at a time. The OS releases the lock if the process
         // dies, so a crash never blocks the resume.
         journal.try_lock().map_err(|e| match e {
-            fs::TryLockError::WouldBlock => Error::InvalidInput(format!(
-                "another batch migration is running on {}",
-                out_dir.display()
-            )),
-            fs::TryLockError::Error(e) => Error::Io(e),
+            fs::TryLockError::WouldBlock => BatchError::Locked {
+                out_dir: out_dir.clone(),
+            },
+            fs::TryLockError::Error(e) => BatchError::io(&journal_path, e),
         })?;
-        remove_stale_temps(out_dir)?;
+        // What a crashed run left (on systems without unnamed files).
+        remove_stale_in(out_dir)?;
         Some(journal)
     };
     let reserved: HashSet<&str> = [JOURNAL_FILE, REPORT_FILE].into_iter().collect();
@@ -297,7 +366,7 @@ pub fn run(
         if was_resumed {
             resumed += 1;
         } else if let Some(j) = journal.as_mut() {
-            append_record(j, &record)?;
+            append_record(j, &record).map_err(|e| BatchError::io(&journal_path, e))?;
         }
         progress(&record, was_resumed);
         records.push(record);
@@ -315,16 +384,15 @@ pub fn run(
         bundles: records,
     };
     if !options.dry_run {
-        let json = serde_json::to_vec_pretty(&report)
-            .map_err(|e| Error::InvalidInput(format!("cannot serialize the report: {e}")))?;
-        fsutil::write_atomic(&report_path, &json)?;
+        let json = serde_json::to_vec_pretty(&report).map_err(BatchError::Json)?;
+        write_file(&report_path, &json, Mode::Umask, Existing::Replace)?;
         // The journal now holds no more than the report: compact it to this run's records so
         // that it does not grow without bound over many runs.
         let mut compact = Vec::new();
         for r in &report.bundles {
-            write_record_line(&mut compact, r)?;
+            write_record_line(&mut compact, r).map_err(|e| BatchError::io(&journal_path, e))?;
         }
-        fsutil::write_atomic(&journal_path, &compact)?;
+        write_file(&journal_path, &compact, Mode::Umask, Existing::Replace)?;
     }
     Ok(report)
 }
@@ -391,7 +459,7 @@ fn migrate_entry(
             dest.display()
         ));
     }
-    let ctx = |e: Error| format!("{}: {e}", src.display());
+    let ctx = |e: MigrateError| format!("{}: {}", src.display(), chain(&e));
     let mut record = BatchRecord {
         old_name: entry.file.clone(),
         new_name: None,
@@ -420,16 +488,26 @@ fn migrate_entry(
     Ok(record)
 }
 
-fn write_record_line(out: &mut impl Write, record: &BatchRecord) -> Result<(), Error> {
-    serde_json::to_writer(&mut *out, record)
-        .map_err(|e| Error::InvalidInput(format!("cannot serialize a batch record: {e}")))?;
-    out.write_all(b"\n")?;
-    Ok(())
+/// An error and its causes, `: `-separated, for a record's `error` field.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
+
+fn write_record_line(out: &mut impl Write, record: &BatchRecord) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    out.write_all(b"\n")
 }
 
 /// Appends one record to the journal as one `write` of a whole line, then syncs the file, so
 /// that a crash leaves at worst a torn last line, which [`read_journal`] ignores.
-fn append_record(journal: &mut File, record: &BatchRecord) -> Result<(), Error> {
+fn append_record(journal: &mut File, record: &BatchRecord) -> io::Result<()> {
     let mut line = Vec::new();
     write_record_line(&mut line, record)?;
     journal.write_all(&line)?;
@@ -443,7 +521,7 @@ fn append_record(journal: &mut File, record: &BatchRecord) -> Result<(), Error> 
 fn read_journal(
     journal: &Path,
     report: &Path,
-) -> Result<(HashMap<String, BatchRecord>, u32), Error> {
+) -> Result<(HashMap<String, BatchRecord>, u32), BatchError> {
     let mut records = HashMap::new();
     let mut last_run = 0u32;
     if let Ok(r) = read_report(report) {
@@ -452,7 +530,7 @@ fn read_journal(
     let file = match File::open(journal) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((records, last_run)),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(BatchError::io(journal, e)),
     };
     let mut reader = BufReader::new(file);
     let mut line = Vec::new();
@@ -460,7 +538,8 @@ fn read_journal(
         line.clear();
         let n = (&mut reader)
             .take(MAX_JOURNAL_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)?;
+            .read_until(b'\n', &mut line)
+            .map_err(|e| BatchError::io(journal, e))?;
         if n == 0 {
             break;
         }
@@ -468,7 +547,9 @@ fn read_journal(
             if n > MAX_JOURNAL_LINE {
                 // Skip the rest of an over-long line.
                 let mut sink = Vec::new();
-                reader.read_until(b'\n', &mut sink)?;
+                reader
+                    .read_until(b'\n', &mut sink)
+                    .map_err(|e| BatchError::io(journal, e))?;
             }
             continue; // torn last line or over-long line
         }
@@ -483,38 +564,22 @@ fn read_journal(
 /// Reads a batch report written by [`run`].
 ///
 /// # Errors
-/// [`Error::Io`] if it cannot be read; [`Error::InvalidInput`] if it is not a report.
-pub fn read_report(path: &Path) -> Result<BatchReport, Error> {
+/// [`BatchError::Io`] if it cannot be read; [`BatchError::Json`] or
+/// [`BatchError::WrongFormat`] if it is not a report.
+pub fn read_report(path: &Path) -> Result<BatchReport, BatchError> {
     let limits = Limits::default();
     let mut bytes = Vec::new();
-    File::open(path)?
-        .take(limits.max_json_len as u64 * 16 + 1)
-        .read_to_end(&mut bytes)?;
-    let report: BatchReport = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::InvalidInput(format!("{} is not a batch report: {e}", path.display()))
-    })?;
+    File::open(path)
+        .and_then(|f| {
+            f.take(limits.max_json_len as u64 * 16 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| BatchError::io(path, e))?;
+    let report: BatchReport = serde_json::from_slice(&bytes).map_err(BatchError::Json)?;
     if report.format != REPORT_FORMAT {
-        return Err(Error::InvalidInput(format!(
-            "{} has format \"{}\", expected \"{REPORT_FORMAT}\"",
-            path.display(),
-            report.format
-        )));
+        return Err(BatchError::WrongFormat {
+            found: report.format,
+        });
     }
     Ok(report)
-}
-
-/// Removes temporary files that a crashed run left in the output directory.
-fn remove_stale_temps(dir: &Path) -> Result<(), Error> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.starts_with(fsutil::TEMP_PREFIX)
-            && name.ends_with(fsutil::TEMP_SUFFIX)
-            && entry.file_type()?.is_file()
-        {
-            fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
 }

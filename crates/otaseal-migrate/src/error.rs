@@ -1,112 +1,121 @@
 use core::fmt;
 use std::io;
 
+use otaseal_envelope::io::{InputError, OutputError};
+use otaseal_envelope::v2::{DecryptError as V2DecryptError, EncryptError};
 use otaseal_keys::KeyError;
-use otaseal_wire::WireError;
+use otaseal_wire::LimitExceeded;
 
-/// Why a V1 bundle could not be read or migrated, or a migration input was rejected.
-///
-/// The cryptographic failures of the V1 side (the RSA-OAEP unwrap of the session key, the
-/// PKCS#7 padding, the CRC32 comparison) are one opaque variant, [`Error::Decryption`]: no
-/// result says which of them failed (`spec/v1.md` section 6).
+use crate::v1::DecryptError as V1DecryptError;
+
+/// Why one V1 bundle could not be migrated to V2, or a migration was refused.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Error {
-    /// A wire string (ivSessionKey, CRC32 checksum) is malformed, or its RSA block does not
-    /// have the length of the V1 key's modulus.
-    Wire(WireError),
-    /// A key is unusable (for the V2 side: anything but RSA-2048 with e = 65537).
+pub enum MigrateError {
+    /// The V1 bundle does not decrypt and verify (its cause says how).
+    V1(V1DecryptError),
+    /// The V2 key is not what Capgo devices accept (RSA-2048, e = 65537).
     Key(KeyError),
     /// The V2 key is the V1 key: `spec/v1.md` section 7 step 1 requires a new pair, since the
     /// V1 private key shipped inside every V1 app.
     KeyReused,
-    /// The ciphertext length is not a positive multiple of 16 bytes: truncated, or not an
-    /// AES-CBC body at all.
-    Truncated {
-        /// Bytes read.
-        len: u64,
-    },
-    /// The V1 bundle does not decrypt and verify with this key, ivSessionKey and CRC32: the
-    /// wrong V1 key, an altered ivSessionKey or ciphertext, or a checksum of another bundle.
-    Decryption,
+    /// A V1 public key does not belong to the V1 private key.
+    KeyPairMismatch,
+    /// V2 encryption or signing failed.
+    Encrypt(EncryptError),
+    /// The V2 result did not verify with the V2 public key when read back.
+    Verify(V2DecryptError),
     /// The input is larger than `Limits::max_bundle_len`.
-    TooLarge {
-        /// The limit in bytes.
-        max: u64,
-    },
-    /// Re-encrypting as V2 failed, or the V2 result did not verify with the new public key.
-    Envelope(otaseal_envelope::Error),
-    /// A batch list, batch report or configuration file is not what was expected.
-    InvalidInput(String),
+    TooLarge(LimitExceeded),
+    /// The input file could not be opened.
+    Input(InputError),
+    /// The output file could not be created or given its name.
+    Output(OutputError),
     /// Reading the input or writing the output failed.
     Io(io::Error),
-    /// The operating system's random number generator failed.
-    Random,
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for MigrateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Wire(e) => write!(f, "{e}"),
-            Error::Key(e) => write!(f, "{e}"),
-            Error::KeyReused => f.write_str(
+            MigrateError::V1(e) => write!(f, "{e}"),
+            MigrateError::Key(e) => write!(f, "{e}"),
+            MigrateError::KeyReused => f.write_str(
                 "the V2 key is the V1 key; V1 private keys shipped inside apps and must never be reused: create a new V2 key pair",
             ),
-            Error::Truncated { len } => write!(
-                f,
-                "ciphertext is {len} bytes, not a positive multiple of 16: truncated or not an encrypted bundle"
-            ),
-            Error::Decryption => f.write_str(
-                "V1 bundle failed to decrypt and verify: wrong V1 private key, altered ivSessionKey or ciphertext, or a CRC32 of another bundle",
-            ),
-            Error::TooLarge { max } => write!(f, "bundle is larger than the limit of {max} bytes"),
-            Error::Envelope(e) => write!(f, "V2 re-encryption failed: {e}"),
-            Error::InvalidInput(e) => f.write_str(e),
-            Error::Io(e) => write!(f, "I/O error: {e}"),
-            Error::Random => f.write_str("the operating system's random number generator failed"),
+            MigrateError::KeyPairMismatch => {
+                f.write_str("the V1 public key does not belong to the V1 private key")
+            }
+            MigrateError::Encrypt(_) => f.write_str("V2 re-encryption failed"),
+            MigrateError::Verify(_) => {
+                f.write_str("the V2 result did not verify with the V2 public key")
+            }
+            MigrateError::TooLarge(e) => write!(f, "{e}"),
+            MigrateError::Input(e) => write!(f, "{e}"),
+            MigrateError::Output(e) => write!(f, "{e}"),
+            MigrateError::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
 }
 
-impl std::error::Error for Error {
+impl std::error::Error for MigrateError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Wire(e) => Some(e),
-            Error::Key(e) => Some(e),
-            Error::Envelope(e) => Some(e),
-            Error::Io(e) => Some(e),
+            MigrateError::V1(e) => e.source(),
+            MigrateError::Key(e) => e.source(),
+            MigrateError::Encrypt(e) => Some(e),
+            MigrateError::Verify(e) => Some(e),
+            MigrateError::Input(e) => e.source(),
+            MigrateError::Output(e) => e.source(),
+            MigrateError::Io(e) => e.source(),
             _ => None,
         }
     }
 }
 
-impl From<WireError> for Error {
-    fn from(e: WireError) -> Self {
-        Error::Wire(e)
-    }
-}
-
-impl From<KeyError> for Error {
-    fn from(e: KeyError) -> Self {
-        Error::Key(e)
-    }
-}
-
-impl From<io::Error> for Error {
-    fn from(e: io::Error) -> Self {
-        Error::Io(e)
-    }
-}
-
-impl From<otaseal_envelope::Error> for Error {
-    fn from(e: otaseal_envelope::Error) -> Self {
+impl From<V1DecryptError> for MigrateError {
+    fn from(e: V1DecryptError) -> Self {
         match e {
-            // An I/O error of the writer is ours to report as such.
-            otaseal_envelope::Error::Io(e) => Error::Io(e),
-            // The shared CBC body layer reports the input's own shape problems.
-            otaseal_envelope::Error::Truncated { len } => Error::Truncated { len },
-            otaseal_envelope::Error::TooLarge { max } => Error::TooLarge { max },
-            e => Error::Envelope(e),
+            // The writer's own failures are ours to report as such.
+            V1DecryptError::Io(e) => MigrateError::Io(e),
+            V1DecryptError::TooLarge(l) => MigrateError::TooLarge(l),
+            e => MigrateError::V1(e),
+        }
+    }
+}
+
+impl From<KeyError> for MigrateError {
+    fn from(e: KeyError) -> Self {
+        MigrateError::Key(e)
+    }
+}
+
+impl From<EncryptError> for MigrateError {
+    fn from(e: EncryptError) -> Self {
+        match e {
+            EncryptError::Io(e) => MigrateError::Io(e),
+            e => MigrateError::Encrypt(e),
+        }
+    }
+}
+
+impl From<io::Error> for MigrateError {
+    fn from(e: io::Error) -> Self {
+        MigrateError::Io(e)
+    }
+}
+
+impl From<OutputError> for MigrateError {
+    fn from(e: OutputError) -> Self {
+        MigrateError::Output(e)
+    }
+}
+
+impl From<InputError> for MigrateError {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::TooLarge(l) => MigrateError::TooLarge(l),
+            e => MigrateError::Input(e),
         }
     }
 }

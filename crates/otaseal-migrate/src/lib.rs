@@ -11,8 +11,8 @@
 //!   [`Migrator::migrate_file`] writes the V2 file atomically after verifying both sides.
 //! - [`batch`]: many bundles from a JSON list into an output directory, with a per-bundle
 //!   report, resumable after a crash; a bad bundle is reported and skipped.
-//! - [`config`]: text edits of `capacitor.config.ts`/`.js` that replace `privateKey` by
-//!   `publicKey`; [`check_v1_key_pair`] for the key files.
+//! - [`config`]: every edit of `capacitor.config.json`/`.ts`/`.js` (setting `publicKey`,
+//!   replacing a V1 `privateKey`); [`check_v1_key_pair`] for the key files.
 //!
 //! **A V1 private key has shipped in every copy of the app: treat it as public** (`spec/v1.md`
 //! section 7 step 4). It is needed once, here, to read the old bundles; never use it again,
@@ -26,14 +26,14 @@
 //!
 //! // A bundle made by @capgo/cli 4.34.6 (spec/vectors/capgo-cli/v1/rand-17.v1k1.*).
 //! let l = Limits::default();
-//! let v1_key = PrivateKey::from_bytes(include_bytes!("../../../spec/vectors/capgo-cli/keys/v1k1.key"), &l)?;
-//! let ciphertext = include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.enc");
+//! let v1_key = PrivateKey::from_bytes(include_bytes!("../tests/data/v1k1.key"), &l)?;
+//! let ciphertext = include_bytes!("../tests/data/rand-17.v1k1.enc");
 //! # let iv_session_key = "V6zXFmzWudCe/8P0/bl/wA==:ilzBb+AtkUcXuZ6shmKsuKzsLNbx/aLubtiNb9/1x9ZjQYny5btjYJRssP+3gEq6Jew3x511xr2EJhJoJBaHfrbp8oEaCtgCTaQkqHn+ublqIpd+Zv6TAuiMhI1dXB4ejeTxdM//cfdlW/RUhpgl9ETnTPXjnVnjMhpdfP6bzhIIkGGhwRh3w3nOgl1gjz5ixSiPr/0EZkgEDsqMJvfSimvEM82pwqQZwyNuKXDN9q2x5hVzWXcuM5oJvoOM0uxaVLolPd3GB9mYvHROPWOLFzDrUcSV6B3VMLmBWarJmMaCzVXBNGmncxYmIqt0p+uNhsHJtt5LGHwoONhOa5Dx8w==";
 //! let ivsk = IvSessionKey::parse(iv_session_key, &l)?;
 //! let crc32 = "f7df1b24".parse()?;
 //!
 //! let plain = v1::decrypt(ciphertext, &v1_key, &ivsk, Some(crc32), &l)?;
-//! assert_eq!(plain, include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.plain"));
+//! assert_eq!(plain.as_slice(), include_bytes!("../tests/data/rand-17.v1k1.plain"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -43,13 +43,11 @@
 pub mod batch;
 pub mod config;
 mod error;
-mod fsutil;
 mod migrate;
 pub mod v1;
 
-pub use error::Error;
+pub use error::MigrateError;
 pub use migrate::{Migrated, Migrator};
-pub use otaseal_envelope::STREAM_BUFFER_LEN;
 
 use otaseal_keys::{PrivateKey, PublicKey};
 
@@ -57,13 +55,11 @@ use otaseal_keys::{PrivateKey, PublicKey};
 /// compared by SPKI fingerprint).
 ///
 /// # Errors
-/// [`Error::InvalidInput`] if they differ.
-pub fn check_v1_key_pair(private: &PrivateKey, public: &PublicKey) -> Result<(), Error> {
+/// [`MigrateError::KeyPairMismatch`] if they differ.
+pub fn check_v1_key_pair(private: &PrivateKey, public: &PublicKey) -> Result<(), MigrateError> {
     if private.public_key().fingerprint() == public.fingerprint() {
         Ok(())
     } else {
-        Err(Error::InvalidInput(
-            "the V1 public key does not belong to the V1 private key".into(),
-        ))
+        Err(MigrateError::KeyPairMismatch)
     }
 }

@@ -4,14 +4,16 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use otaseal_envelope::v2::{self, Encryptor, Verification};
-use otaseal_keys::PrivateKey;
+use otaseal_envelope::STREAM_BUFFER_LEN;
+use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
+use otaseal_envelope::v2::{self, DecryptError, Encryptor, Verification};
+use otaseal_keys::{PrivateKey, Signer};
 use otaseal_wire::{
-    ChecksumFormat, Crc32Checksum, IvSessionKey, Limits, Sha256Checksum, SignedChecksum,
+    ChecksumFormat, Crc32Checksum, IvSessionKey, Limit, Limits, Sha256Checksum, SignedChecksum,
 };
 
+use crate::MigrateError;
 use crate::v1::{self, V1Verified};
-use crate::{Error, fsutil};
 
 /// What migrating one bundle gives the update server: the V2 `session_key` and `checksum`,
 /// plus the plain SHA-256 and the V1 CRC32 for the record.
@@ -47,9 +49,9 @@ pub struct Migrated {
 /// use otaseal_wire::IvSessionKey;
 ///
 /// let l = Limits::default();
-/// let v1_key = PrivateKey::from_bytes(include_bytes!("../../../spec/vectors/capgo-cli/keys/v1k1.key"), &l)?;
+/// let v1_key = PrivateKey::from_bytes(include_bytes!("../tests/data/v1k1.key"), &l)?;
 /// let v2_key = PrivateKey::generate(KeySize::Rsa2048)?;
-/// let v1_bundle = include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.enc");
+/// let v1_bundle = include_bytes!("../tests/data/rand-17.v1k1.enc");
 /// # let iv_session_key = "V6zXFmzWudCe/8P0/bl/wA==:ilzBb+AtkUcXuZ6shmKsuKzsLNbx/aLubtiNb9/1x9ZjQYny5btjYJRssP+3gEq6Jew3x511xr2EJhJoJBaHfrbp8oEaCtgCTaQkqHn+ublqIpd+Zv6TAuiMhI1dXB4ejeTxdM//cfdlW/RUhpgl9ETnTPXjnVnjMhpdfP6bzhIIkGGhwRh3w3nOgl1gjz5ixSiPr/0EZkgEDsqMJvfSimvEM82pwqQZwyNuKXDN9q2x5hVzWXcuM5oJvoOM0uxaVLolPd3GB9mYvHROPWOLFzDrUcSV6B3VMLmBWarJmMaCzVXBNGmncxYmIqt0p+uNhsHJtt5LGHwoONhOa5Dx8w==";
 /// let v1_ivsk = IvSessionKey::parse(iv_session_key, &l)?;
 ///
@@ -65,13 +67,13 @@ pub struct Migrated {
 ///     Verification::SignedChecksum(&out.signed_checksum),
 ///     &l,
 /// )?;
-/// assert_eq!(plain, include_bytes!("../../../spec/vectors/capgo-cli/v1/rand-17.v1k1.plain"));
+/// assert_eq!(plain.as_slice(), include_bytes!("../tests/data/rand-17.v1k1.plain"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Migrator<'k> {
     v1_key: &'k PrivateKey,
-    v2_key: &'k PrivateKey,
+    v2_key: &'k dyn Signer,
     format: ChecksumFormat,
     limits: Limits,
 }
@@ -81,12 +83,13 @@ impl<'k> Migrator<'k> {
     /// developer's new V2 private key), writing hex signed checksums under default limits.
     ///
     /// # Errors
-    /// [`Error::Key`] if the V2 key is not what Capgo devices accept (RSA-2048, e = 65537);
-    /// [`Error::KeyReused`] if the V2 key is the V1 key (`spec/v1.md` section 7 step 1).
-    pub fn new(v1_key: &'k PrivateKey, v2_key: &'k PrivateKey) -> Result<Self, Error> {
+    /// [`MigrateError::Key`] if the V2 key is not what Capgo devices accept (RSA-2048,
+    /// e = 65537); [`MigrateError::KeyReused`] if the V2 key is the V1 key (`spec/v1.md`
+    /// section 7 step 1).
+    pub fn new(v1_key: &'k PrivateKey, v2_key: &'k dyn Signer) -> Result<Self, MigrateError> {
         v2_key.public_key().check_capgo_compatible()?;
         if v1_key.public_key().fingerprint() == v2_key.public_key().fingerprint() {
-            return Err(Error::KeyReused);
+            return Err(MigrateError::KeyReused);
         }
         Ok(Self {
             v1_key,
@@ -130,15 +133,15 @@ impl<'k> Migrator<'k> {
     /// V2 session key, which is only output on success.
     ///
     /// # Errors
-    /// The errors of [`v1::decrypt_stream`], and [`Error::Envelope`] if V2 encryption or
-    /// signing fails.
+    /// [`MigrateError::V1`] (the errors of [`v1::decrypt_stream`]), and
+    /// [`MigrateError::Encrypt`] if V2 encryption or signing fails.
     pub fn migrate_stream<R: Read, W: Write>(
         &self,
         reader: R,
         writer: W,
         v1_iv_session_key: &IvSessionKey,
         v1_crc32: Option<Crc32Checksum>,
-    ) -> Result<(W, Migrated), Error> {
+    ) -> Result<(W, Migrated), MigrateError> {
         let mut enc = Encryptor::new(self.v2_key, self.format, writer)?;
         let v1 = v1::decrypt_stream(
             reader,
@@ -163,44 +166,46 @@ impl<'k> Migrator<'k> {
         ))
     }
 
-    /// Migrates the V1 bundle `src` to the V2 bundle `dest`, atomically: the V2 ciphertext
-    /// goes to a temporary file beside `dest`, is verified with the V2 public key
-    /// (`spec/v1.md` section 7 step 3: session key, padding and signed checksum, in a second
-    /// streaming pass), and only then renamed over `dest`. On any error nothing is left and an
-    /// existing `dest` is untouched. `src` and `dest` may be the same path.
+    /// Migrates the V1 bundle `src` to the V2 bundle `dest`: the V2 ciphertext goes to a
+    /// [`PendingFile`], is verified with the V2 public key (`spec/v1.md` section 7 step 3:
+    /// session key, padding and signed checksum, in a second streaming pass), and only then
+    /// given its name, replacing an existing `dest`. On any error nothing is left and an
+    /// existing `dest` is untouched. `dest` must not be `src`.
     ///
     /// # Errors
-    /// As [`migrate_stream`](Self::migrate_stream); [`Error::TooLarge`] is checked on the
-    /// file's size before any work; [`Error::Envelope`] if the V2 result does not verify.
+    /// As [`migrate_stream`](Self::migrate_stream); [`MigrateError::TooLarge`] is checked on
+    /// the file's size before any work; [`MigrateError::Verify`] if the V2 result does not
+    /// verify; [`MigrateError::Output`] for an output that is the input.
     pub fn migrate_file(
         &self,
         src: &Path,
         dest: &Path,
         v1_iv_session_key: &IvSessionKey,
         v1_crc32: Option<Crc32Checksum>,
-    ) -> Result<Migrated, Error> {
+    ) -> Result<Migrated, MigrateError> {
+        ensure_distinct(src, dest)?;
         let input = self.open_bounded(src)?;
-        let tmp = fsutil::temp_beside(dest)?;
-        let (tmp, out) = self.migrate_stream(
-            io::BufReader::with_capacity(crate::STREAM_BUFFER_LEN, input),
-            tmp,
+        let output = PendingFile::create(dest, Mode::Umask, Existing::Replace)?;
+        let (mut output, out) = self.migrate_stream(
+            io::BufReader::with_capacity(STREAM_BUFFER_LEN, input),
+            output,
             v1_iv_session_key,
             v1_crc32,
         )?;
-        tmp.as_file().sync_all()?;
         let verified = v2::decrypt_stream(
-            io::BufReader::with_capacity(crate::STREAM_BUFFER_LEN, tmp.reopen()?),
+            io::BufReader::with_capacity(STREAM_BUFFER_LEN, output.rewind()?),
             io::sink(),
             self.v2_key.public_key(),
             &out.iv_session_key,
             Verification::SignedChecksum(&out.signed_checksum),
             &self.limits,
-        )?;
+        )
+        .map_err(MigrateError::Verify)?;
         if verified.checksum != out.checksum || verified.plaintext_len != out.plaintext_len {
             // Cannot happen unless the disk changed the file under us.
-            return Err(Error::Envelope(otaseal_envelope::Error::Decryption));
+            return Err(MigrateError::Verify(DecryptError::Decryption));
         }
-        tmp.persist(dest).map_err(|e| Error::Io(e.error))?;
+        output.persist()?;
         Ok(out)
     }
 
@@ -214,25 +219,19 @@ impl<'k> Migrator<'k> {
         src: &Path,
         v1_iv_session_key: &IvSessionKey,
         v1_crc32: Option<Crc32Checksum>,
-    ) -> Result<V1Verified, Error> {
+    ) -> Result<V1Verified, MigrateError> {
         let input = self.open_bounded(src)?;
-        v1::decrypt_stream(
-            io::BufReader::with_capacity(crate::STREAM_BUFFER_LEN, input),
+        Ok(v1::decrypt_stream(
+            io::BufReader::with_capacity(STREAM_BUFFER_LEN, input),
             io::sink(),
             self.v1_key,
             v1_iv_session_key,
             v1_crc32,
             &self.limits,
-        )
+        )?)
     }
 
-    fn open_bounded(&self, src: &Path) -> Result<File, Error> {
-        let input = File::open(src)?;
-        if input.metadata()?.len() > self.limits.max_bundle_len {
-            return Err(Error::TooLarge {
-                max: self.limits.max_bundle_len,
-            });
-        }
-        Ok(input)
+    fn open_bounded(&self, src: &Path) -> Result<File, MigrateError> {
+        Ok(open_input(src, Limit::BundleLen, &self.limits)?.0)
     }
 }

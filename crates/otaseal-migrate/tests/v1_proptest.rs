@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use otaseal_keys::{Limits, PrivateKey};
-use otaseal_migrate::{Error, v1};
+use otaseal_migrate::v1::{self, DecryptError as Error};
 use otaseal_wire::{Crc32Checksum, IvSessionKey};
 use proptest::prelude::*;
 

@@ -18,6 +18,8 @@ pub enum Field {
     KeyId,
     /// A format version name.
     FormatVersion,
+    /// A key fingerprint (`sha256:` and 64 hex characters).
+    Fingerprint,
 }
 
 impl fmt::Display for Field {
@@ -30,6 +32,7 @@ impl fmt::Display for Field {
             Field::SignedChecksum => "signed checksum",
             Field::KeyId => "key id",
             Field::FormatVersion => "format version",
+            Field::Fingerprint => "key fingerprint",
         })
     }
 }

@@ -37,15 +37,18 @@ extern crate std;
 mod checksum;
 mod codec;
 mod error;
+mod fingerprint;
 mod key_id;
 mod limits;
 pub mod manifest;
 mod session_key;
 pub mod type1;
+pub mod v3;
 mod version;
 
 pub use checksum::{Checksum, ChecksumFormat, Crc32Checksum, Sha256Checksum, SignedChecksum};
 pub use error::{Field, WireError};
+pub use fingerprint::Fingerprint;
 pub use key_id::KeyId;
 pub use limits::{Limit, LimitExceeded, Limits};
 pub use session_key::{IV_LEN, IvSessionKey, SESSION_KEY_LEN};

@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use otaseal_envelope::v2::{self, Verification};
-use otaseal_envelope::{Error as EnvelopeError, recover_payload};
+use otaseal_envelope::io::{Existing, Mode, PendingFile};
+use otaseal_envelope::v2::{self, DecryptError, SessionKey, Verification};
 use otaseal_keys::Limits;
-use otaseal_wire::{ChecksumFormat, IvSessionKey, SESSION_KEY_LEN, Sha256Checksum, SignedChecksum};
+use otaseal_wire::{ChecksumFormat, IvSessionKey, Sha256Checksum, SignedChecksum};
 use serde_json::json;
 
 use crate::util::{
     arg_or_file, load_private_key, load_public_key, parse_checksum_format, print_json,
-    progress_reader, sha256_file, sibling,
+    progress_reader, sha256_reader, sibling,
 };
 
 /// Bundle commands.
@@ -240,13 +240,13 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
 }
 
 /// Turns envelope errors into the messages a user acts on.
-fn explain(e: EnvelopeError) -> anyhow::Error {
+fn explain(e: DecryptError) -> anyhow::Error {
     let hint = match &e {
-        EnvelopeError::Truncated { .. } => {
+        DecryptError::Truncated { .. } => {
             "the download is incomplete or this is not an encrypted bundle"
         }
-        EnvelopeError::Decryption => "wrong checksum, or the file was modified after encryption",
-        EnvelopeError::SessionKeyDoesNotOpen | EnvelopeError::ChecksumDoesNotOpen => {
+        DecryptError::Decryption => "wrong checksum, or the file was modified after encryption",
+        DecryptError::SessionKeyDoesNotOpen | DecryptError::ChecksumDoesNotOpen => {
             "was the bundle encrypted with the private key of this public key?"
         }
         _ => "",
@@ -257,17 +257,9 @@ fn explain(e: EnvelopeError) -> anyhow::Error {
 fn inspect(a: &InspectArgs) -> Result<()> {
     let limits = Limits::default();
     let key = load_public_key(&a.key, &limits)?;
-    let ivsk =
-        IvSessionKey::parse(a.iv_session_key.trim(), &limits).context("invalid ivSessionKey")?;
-    if ivsk.wrapped_key().len() != key.modulus_len() {
-        bail!(
-            "the ivSessionKey holds a {}-byte RSA block but the key's modulus is {} bytes",
-            ivsk.wrapped_key().len(),
-            key.modulus_len()
-        );
-    }
-    let session = recover_payload(&key, ivsk.wrapped_key(), SESSION_KEY_LEN)
-        .context("the session key does not open with this public key (not exact type-1 padding of a 16-byte key)")?;
+    let ivsk = IvSessionKey::parse_for_modulus(a.iv_session_key.trim(), key.modulus_len(), &limits)
+        .context("invalid ivSessionKey")?;
+    let session = SessionKey::open(&key, &ivsk).map_err(explain)?;
     let (checksum, format) = match &a.checksum {
         Some(c) => {
             let signed = SignedChecksum::parse(c.trim(), &limits).context("invalid --checksum")?;
@@ -276,10 +268,10 @@ fn inspect(a: &InspectArgs) -> Result<()> {
         }
         None => (None, None),
     };
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex = |b: &[u8]| base16ct::lower::encode_string(b);
     let info = json!({
         "iv": hex(ivsk.iv()),
-        "session_key": hex(&session),
+        "session_key": hex(session.expose_key()),
         "checksum": checksum,
         "checksum_format": format,
         "key_id": key.key_id().as_str(),
@@ -288,7 +280,7 @@ fn inspect(a: &InspectArgs) -> Result<()> {
         print_json(&info)?;
     } else {
         println!("iv:          {}", hex(ivsk.iv()));
-        println!("session key: {}", hex(&session));
+        println!("session key: {}", hex(session.expose_key()));
         if let (Some(c), Some(f)) = (&checksum, &format) {
             println!("checksum:    {c} ({f} form)");
         }
@@ -309,14 +301,7 @@ fn zip_dir(a: &ZipArgs) -> Result<()> {
     let mut files = Vec::new();
     collect(&root, &root, &mut files)?;
     files.sort();
-    let dir = match a.output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".otaseal-")
-        .suffix(".part")
-        .tempfile_in(&dir)?;
+    let tmp = PendingFile::create(&a.output, Mode::Umask, Existing::Replace)?;
     let mut zip = zip::ZipWriter::new(tmp);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -328,12 +313,12 @@ fn zip_dir(a: &ZipArgs) -> Result<()> {
     }
     let mut tmp = zip.finish()?;
     tmp.flush()?;
-    let checksum = sha256_file(tmp.path())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(&a.output)
-        .with_context(|| format!("cannot write {}", a.output.display()))?;
+    let checksum = sha256_reader(tmp.rewind()?)?;
+    tmp.persist()?;
     if a.json {
-        print_json(&json!({"filename": a.output.display().to_string(), "checksum": checksum}))?;
+        print_json(
+            &json!({"filename": a.output.display().to_string(), "checksum": checksum.to_string()}),
+        )?;
     } else {
         println!("zipped {} files into {}", files.len(), a.output.display());
         println!("checksum: {checksum}");

@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use otaseal_envelope::manifest::{
-    self, ApplyOptions, CreateOptions, FILES_DIR, MANIFEST_FILE, Manifest,
-};
 use otaseal_keys::Limits;
+use otaseal_manifest::{
+    self as manifest, ApplyOptions, CreateOptions, FILES_DIR, MANIFEST_FILE, Manifest,
+};
 use otaseal_wire::{ChecksumFormat, IvSessionKey};
 use serde_json::json;
 

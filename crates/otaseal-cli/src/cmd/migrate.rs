@@ -8,16 +8,16 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use otaseal_keys::{
     CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, CAPGO_V1_PRIVATE_KEY_FILE,
-    CAPGO_V1_PUBLIC_KEY_FILE, KeySize, Limits, PrivateKey, PublicKey,
+    CAPGO_V1_PUBLIC_KEY_FILE, KeySize, Limits, PrivateKey,
 };
 use otaseal_migrate::batch::{self, BatchOptions, BatchReport, Status};
-use otaseal_migrate::{Error as MigrateError, Migrator, config};
+use otaseal_migrate::config::{self, ConfigFormat};
+use otaseal_migrate::v1::DecryptError as V1Error;
+use otaseal_migrate::{MigrateError, Migrator};
 use otaseal_wire::{ChecksumFormat, Crc32Checksum, IvSessionKey};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::cmd::key::{
-    key_pair_paths, refuse_existing, set_public_key_json, set_public_key_script, write_new_key_pair,
-};
+use crate::cmd::key::{key_pair_paths, refuse_existing, write_new_key_pair};
 use crate::util::{
     arg_or_file, find_config, load_private_key, load_public_key, parse_checksum_format, print_json,
     read_bounded, sibling, write_atomic,
@@ -37,10 +37,6 @@ pub(crate) enum MigrateCommand {
     Keys(KeysArgs),
     /// Rewrite capacitor.config: remove the V1 privateKey, set publicKey to the V2 public key.
     Config(ConfigArgs),
-    /// Re-seal a Capgo V2 bundle as otaseal V3 in one verified stream (the same as
-    /// `otaseal seal from-v2`).
-    #[command(name = "v2-to-v3", disable_version_flag = true)]
-    V2ToV3(Box<crate::cmd::seal::FromV2Args>),
 }
 
 #[derive(Debug, Args)]
@@ -141,7 +137,6 @@ pub(crate) fn run(cmd: MigrateCommand) -> Result<()> {
         MigrateCommand::Batch(a) => batch_cmd(&a),
         MigrateCommand::Keys(a) => keys(&a),
         MigrateCommand::Config(a) => config_cmd(&a),
-        MigrateCommand::V2ToV3(a) => crate::cmd::seal::from_v2(&a),
     }
 }
 
@@ -161,11 +156,13 @@ fn load_keys(v1: &Path, v2: &Path, limits: &Limits) -> Result<(PrivateKey, Priva
 /// Turns migration errors into the messages a user acts on.
 fn explain(e: MigrateError) -> anyhow::Error {
     let hint = match &e {
-        MigrateError::Decryption => {
+        MigrateError::V1(V1Error::Decryption) => {
             "check that --v1-key is the app's V1 private key and that --iv-session-key and --crc32 belong to this bundle"
         }
-        MigrateError::Truncated { .. } => "the file is incomplete or is not a V1 encrypted bundle",
-        MigrateError::Wire(_) => "is --v1-key the V1 private key of this bundle?",
+        MigrateError::V1(V1Error::Truncated { .. }) => {
+            "the file is incomplete or is not a V1 encrypted bundle"
+        }
+        MigrateError::V1(V1Error::Wire(_)) => "is --v1-key the V1 private key of this bundle?",
         _ => "",
     };
     crate::util::with_hint(e, hint)
@@ -412,36 +409,29 @@ fn config_cmd(a: &ConfigArgs) -> Result<()> {
     let config = find_config(a.config.as_deref())?;
     let text = String::from_utf8(read_bounded(&config, limits.max_json_len)?)
         .with_context(|| format!("{} is not UTF-8", config.display()))?;
-    let pem = public.capacitor_config_value()?;
-    let edited = if config.extension().is_some_and(|e| e == "json") {
-        json_private_key(&text, &public, &limits)
-            .and_then(|had| Ok((set_public_key_json(&text, &pem)?, had)))
-    } else {
-        migrate_script(&text, &pem)
-    };
-    let (updated, removed_private_key) =
-        edited.with_context(|| format!("cannot update {}", config.display()))?;
-    let changed = updated != text;
+    let edit = config::migrate_to_v2(&text, ConfigFormat::of(&config), &public, &limits)
+        .with_context(|| format!("cannot update {}", config.display()))?;
+    let changed = edit.text != text;
     eprintln!("{V1_KEY_WARNING}");
     if !a.dry_run && changed {
-        write_atomic(&config, updated.as_bytes(), false, true)?;
+        write_atomic(&config, edit.text.as_bytes(), false, true)?;
     }
     if a.json {
         print_json(&json!({
             "config": config.display().to_string(),
             "changed": changed,
-            "removed_private_key": removed_private_key,
+            "removed_private_key": edit.removed_private_key,
             "dry_run": a.dry_run,
             "key_id": public.key_id().as_str(),
             "fingerprint": public.fingerprint().to_string(),
         }))?;
     } else if a.dry_run {
-        print!("{updated}");
+        print!("{}", edit.text);
     } else {
         println!(
             "{}: {}publicKey set to the V2 key {}",
             config.display(),
-            if removed_private_key {
+            if edit.removed_private_key {
                 "V1 privateKey removed, "
             } else {
                 ""
@@ -453,67 +443,4 @@ fn config_cmd(a: &ConfigArgs) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Whether a JSON config has a V1 `privateKey`, refusing a "V2" key that is the V1 key.
-fn json_private_key(text: &str, public: &PublicKey, limits: &Limits) -> Result<bool> {
-    let root: Value = serde_json::from_str(text).context("the config is not valid JSON")?;
-    let Some(old) = root
-        .pointer("/plugins/CapacitorUpdater/privateKey")
-        .and_then(Value::as_str)
-    else {
-        return Ok(false);
-    };
-    if let Ok(v1) = PrivateKey::from_bytes(old.as_bytes(), limits)
-        && v1.public_key().fingerprint() == public.fingerprint()
-    {
-        bail!(
-            "--key is the public half of the V1 private key in the config; create a new V2 pair with `otaseal migrate keys`"
-        );
-    }
-    Ok(true)
-}
-
-/// The script (.ts/.js) edit: set `publicKey` and drop `privateKey`, keeping everything else.
-fn migrate_script(text: &str, pem: &str) -> Result<(String, bool)> {
-    if config::has_property(text, config::PUBLIC_KEY_PROPERTY) {
-        let updated = set_public_key_script(text, pem)?;
-        return Ok(match config::remove_private_key(&updated)? {
-            Some(without) => (without, true),
-            None => (updated, false),
-        });
-    }
-    match config::rename_private_key(text, pem)? {
-        Some(renamed) => Ok((renamed, true)),
-        None => Ok((set_public_key_script(text, pem)?, false)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PEM: &str = "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----\n";
-
-    #[test]
-    fn script_with_only_a_private_key_gets_it_replaced() {
-        let ts = "export default {\n  plugins: {\n    CapacitorUpdater: {\n      privateKey: 'SECRET',\n      autoUpdate: true,\n    },\n  },\n};\n";
-        let (out, removed) = migrate_script(ts, PEM).unwrap();
-        assert!(removed);
-        assert!(!out.contains("SECRET") && !out.contains("privateKey"));
-        assert!(out.contains("      publicKey: \"-----BEGIN RSA PUBLIC KEY-----\\nAAAA\\n-----END RSA PUBLIC KEY-----\\n\",\n      autoUpdate: true,"), "{out}");
-    }
-
-    #[test]
-    fn script_with_both_keys_updates_one_and_drops_the_other() {
-        let ts = "export default {\n  plugins: {\n    CapacitorUpdater: {\n      publicKey: 'OLD',\n      privateKey: 'SECRET',\n    },\n  },\n};\n";
-        let (out, removed) = migrate_script(ts, PEM).unwrap();
-        assert!(removed);
-        assert_eq!(
-            out,
-            "export default {\n  plugins: {\n    CapacitorUpdater: {\n      publicKey: \"-----BEGIN RSA PUBLIC KEY-----\\nAAAA\\n-----END RSA PUBLIC KEY-----\\n\",\n    },\n  },\n};\n"
-        );
-        // Without any key property, the CLI explains what to paste.
-        assert!(migrate_script("export default { appId: 'a' };", PEM).is_err());
-    }
 }

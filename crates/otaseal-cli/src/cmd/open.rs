@@ -1,17 +1,20 @@
 //! `otaseal open`: verify and decrypt an otaseal V3 sealed bundle (`spec/v3.md` section 7),
 //! atomically.
 
-use std::fs::File;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use clap::Args;
+use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
 use otaseal_envelope::v3::{self, Policy, TrustedKeys};
-use otaseal_keys::Limits;
+use otaseal_keys::{Limit, Limits};
 use serde_json::json;
 
-use super::seal::{fail, format_rfc3339, header_json, load_private, load_public, parse_time};
-use crate::util::{print_json, read_bounded, sha256_file};
+use super::v3out::{fail_open, header_json};
+use crate::util::{
+    HashWriter, format_time, load_private_key, load_public_key, parse_time, print_json,
+    read_bounded,
+};
 
 /// Arguments of `otaseal open`.
 #[derive(Debug, Args)]
@@ -54,13 +57,13 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
     let limits = Limits::default();
     let mut trusted = TrustedKeys::new();
     for p in &a.trust {
-        trusted.add(load_public(p, &limits)?);
+        trusted.add(load_public_key(p, &limits)?);
     }
     for p in &a.rotation {
         let bytes = read_bounded(p, 64 << 10)?;
         let fp = trusted
             .accept_rotation(&bytes, &a.app_id, &limits)
-            .map_err(|e| fail(e, a.json))
+            .map_err(|e| fail_open(e, a.json))
             .with_context(|| format!("rotation statement {} refused", p.display()))?;
         if !a.json {
             eprintln!("trusting {fp} (rotation statement {})", p.display());
@@ -73,19 +76,22 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
     if let Some(t) = a.now {
         policy = policy.now(t);
     }
-    let key = load_private(&a.decryption_key, "decryption", &limits)?;
-    let input =
-        File::open(&a.sealed).with_context(|| format!("cannot open {}", a.sealed.display()))?;
-    let opened = v3::open_to_file(input, &a.output, &key, &policy, &limits)
-        .map_err(|e| fail(e, a.json))
+    let key = load_private_key(&a.decryption_key, &limits)?;
+    ensure_distinct(&a.sealed, &a.output)?;
+    let (input, _) = open_input(&a.sealed, Limit::BundleLen, &limits)?;
+    let mut output = PendingFile::create(&a.output, Mode::Private, Existing::Replace)?;
+    let mut hashed = HashWriter::new(&mut output);
+    let opened = v3::open(input, &mut hashed, &key, &policy, &limits)
+        .map_err(|e| fail_open(e, a.json))
         .with_context(|| format!("{} refused; nothing written", a.sealed.display()))?;
-    let sha256 = sha256_file(&a.output)?;
+    let sha256 = hashed.finish();
+    output.persist()?;
     let h = &opened.header;
     if a.json {
         let mut v = header_json(h);
         v["ok"] = json!(true);
         v["output"] = json!(a.output.display().to_string());
-        v["sha256"] = json!(sha256);
+        v["sha256"] = json!(sha256.to_string());
         print_json(&v)?;
     } else {
         let c = h.context();
@@ -97,7 +103,7 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
             c.sequence,
             h.signer()
         );
-        println!("expires:     {}", format_rfc3339(c.expires_at));
+        println!("expires:     {}", format_time(c.expires_at));
         println!(
             "written:     {} ({} bytes, sha256 {sha256})",
             a.output.display(),

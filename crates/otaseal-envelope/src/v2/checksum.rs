@@ -1,13 +1,14 @@
-use otaseal_keys::{PrivateKey, PublicKey};
-use otaseal_wire::{ChecksumFormat, Field, Sha256Checksum, SignedChecksum, WireError};
+use otaseal_keys::{PublicKey, SignError, Signer};
+use otaseal_wire::{ChecksumFormat, Sha256Checksum, SignedChecksum};
 
-use crate::{Error, recover_payload, sign_payload};
+use super::DecryptError;
+use crate::rsa_ops::{recover_payload, sign_payload};
 
 /// Signs a checksum in the given form (`spec/v2.md` 5): the type-1 private-key operation over
 /// the 32 digest bytes (hex form) or over `base64decode(hex)` (base64 form). Deterministic.
 ///
 /// # Errors
-/// [`Error::Signing`] if the `rsa` crate rejects the key.
+/// [`SignError`] from the signer.
 ///
 /// ```
 /// use otaseal_envelope::v2::{recover_checksum, sign_checksum};
@@ -22,11 +23,11 @@ use crate::{Error, recover_payload, sign_payload};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn sign_checksum(
-    key: &PrivateKey,
+    signer: &dyn Signer,
     checksum: &Sha256Checksum,
     format: ChecksumFormat,
-) -> Result<SignedChecksum, Error> {
-    let block = sign_payload(key, &checksum.signing_input(format))?;
+) -> Result<SignedChecksum, SignError> {
+    let block = sign_payload(signer, &checksum.signing_input(format))?;
     Ok(SignedChecksum::new(format, block))
 }
 
@@ -34,19 +35,16 @@ pub fn sign_checksum(
 /// padding strictly and the payload length of the checksum's form (32 or 48 bytes).
 ///
 /// # Errors
-/// [`Error::Wire`] for a block of another length than the modulus;
-/// [`Error::ChecksumDoesNotOpen`] if the block does not open to a checksum of its form.
-pub fn recover_checksum(key: &PublicKey, signed: &SignedChecksum) -> Result<Sha256Checksum, Error> {
-    if signed.block().len() != key.modulus_len() {
-        return Err(Error::Wire(WireError::ModulusLengthMismatch {
-            field: Field::SignedChecksum,
-            expected: key.modulus_len(),
-            actual: signed.block().len(),
-        }));
-    }
+/// [`DecryptError::Wire`] for a block of another length than the modulus;
+/// [`DecryptError::ChecksumDoesNotOpen`] if the block does not open to a checksum of its form.
+pub fn recover_checksum(
+    key: &PublicKey,
+    signed: &SignedChecksum,
+) -> Result<Sha256Checksum, DecryptError> {
+    signed.check_modulus(key.modulus_len())?;
     let format = signed.format();
     let payload = recover_payload(key, signed.block(), format.payload_len())
-        .ok_or(Error::ChecksumDoesNotOpen)?;
+        .ok_or(DecryptError::ChecksumDoesNotOpen)?;
     match format {
         ChecksumFormat::Hex => {
             let mut digest = [0u8; 32];
@@ -59,7 +57,7 @@ pub fn recover_checksum(key: &PublicKey, signed: &SignedChecksum) -> Result<Sha2
             use base64ct::Encoding;
             let text = base64ct::Base64Unpadded::encode_string(&payload);
             text.parse::<Sha256Checksum>()
-                .map_err(|_| Error::ChecksumDoesNotOpen)
+                .map_err(|_| DecryptError::ChecksumDoesNotOpen)
         }
     }
 }

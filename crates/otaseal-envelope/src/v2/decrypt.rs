@@ -2,13 +2,14 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use otaseal_keys::PublicKey;
-use otaseal_wire::{IvSessionKey, Limits, Sha256Checksum, SignedChecksum};
+use otaseal_wire::{IvSessionKey, Limit, Limits, Sha256Checksum, SignedChecksum};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use tempfile::NamedTempFile;
+use zeroize::Zeroizing;
 
-use super::{open_session_key, recover_checksum};
-use crate::{Error, cbc};
+use super::{DecryptError, SessionKey, recover_checksum};
+use crate::cbc;
+use crate::io::{Existing, Mode, PendingFile};
 
 /// What a decryption checks the plaintext against.
 #[derive(Clone, Copy, Debug)]
@@ -38,17 +39,18 @@ pub struct Verified {
 }
 
 /// Decrypts and verifies a V2 bundle from `reader` to `writer` with a fixed
-/// [`STREAM_BUFFER_LEN`](crate::STREAM_BUFFER_LEN) buffer, following `spec/v2.md` 8: the checksum and session key are
-/// opened first, then the body is decrypted and hashed as it streams, then the PKCS#7 padding
-/// and the SHA-256 are checked.
+/// [`STREAM_BUFFER_LEN`](crate::STREAM_BUFFER_LEN) buffer, following `spec/v2.md` 8: the
+/// checksum and session key are opened first, then the body is decrypted and hashed as it
+/// streams, then the PKCS#7 padding and the SHA-256 are checked.
 ///
 /// `writer` receives plaintext **before** it is verified: give it something you discard on
-/// error (a temporary file, as [`decrypt_to_file`] does). On error, no result says whether the
+/// error (a [`PendingFile`], as [`decrypt_to`] does). On error, no result says whether the
 /// padding or the checksum failed.
 ///
 /// # Errors
-/// [`Error::Wire`], [`Error::ChecksumDoesNotOpen`], [`Error::SessionKeyDoesNotOpen`],
-/// [`Error::Truncated`], [`Error::TooLarge`], [`Error::Decryption`], [`Error::Io`].
+/// [`DecryptError::Wire`], [`DecryptError::ChecksumDoesNotOpen`],
+/// [`DecryptError::SessionKeyDoesNotOpen`], [`DecryptError::Truncated`],
+/// [`DecryptError::TooLarge`], [`DecryptError::Decryption`], [`DecryptError::Io`].
 pub fn decrypt_stream<R: Read, W: Write>(
     reader: R,
     mut writer: W,
@@ -56,13 +58,13 @@ pub fn decrypt_stream<R: Read, W: Write>(
     iv_session_key: &IvSessionKey,
     verification: Verification<'_>,
     limits: &Limits,
-) -> Result<Verified, Error> {
+) -> Result<Verified, DecryptError> {
     let expected = match verification {
         Verification::SignedChecksum(s) => Some(recover_checksum(key, s)?),
         Verification::Checksum(c) => Some(c),
         Verification::UnsafeSkipVerification => None,
     };
-    let session = open_session_key(key, iv_session_key)?;
+    let session = SessionKey::open(key, iv_session_key)?;
     let mut hasher = Sha256::new();
     let body = cbc::decrypt_stream(reader, session.key(), session.iv(), limits, |plain| {
         hasher.update(plain);
@@ -82,29 +84,41 @@ pub fn decrypt_stream<R: Read, W: Write>(
             authenticated: expected.is_some(),
         })
     } else {
-        Err(Error::Decryption)
+        Err(DecryptError::Decryption)
     }
 }
 
-/// A temporary file in `dest`'s directory, so that the final rename stays on one file system.
-pub(super) fn temp_beside(dest: &Path) -> Result<NamedTempFile, Error> {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    Ok(tempfile::Builder::new()
-        .prefix(".otaseal-")
-        .suffix(".part")
-        .tempfile_in(dir)?)
-}
-
-/// Decrypts and verifies a V2 bundle to the file `dest`, atomically: the plaintext goes to a
-/// temporary file beside `dest` that is renamed over `dest` only after the padding and the
-/// checksum verified. On any error the temporary file is removed and an existing `dest` is
-/// left untouched.
+/// Decrypts and verifies a V2 bundle into `output`, which is persisted (given its name) only
+/// after the padding and the checksum verified; on any error it is dropped, leaving nothing
+/// behind and an existing destination untouched.
 ///
 /// # Errors
-/// As [`decrypt_stream`].
+/// As [`decrypt_stream`]; [`DecryptError::Output`] if the output cannot be given its name.
+pub fn decrypt_to(
+    reader: impl Read,
+    mut output: PendingFile,
+    key: &PublicKey,
+    iv_session_key: &IvSessionKey,
+    verification: Verification<'_>,
+    limits: &Limits,
+) -> Result<Verified, DecryptError> {
+    let verified = decrypt_stream(
+        reader,
+        &mut output,
+        key,
+        iv_session_key,
+        verification,
+        limits,
+    )?;
+    output.persist()?;
+    Ok(verified)
+}
+
+/// [`decrypt_to`] a new [`PendingFile`] for `dest`, private to its owner (the plaintext), that
+/// replaces an existing `dest` once verified.
+///
+/// # Errors
+/// As [`decrypt_to`].
 pub fn decrypt_to_file(
     reader: impl Read,
     dest: &Path,
@@ -112,44 +126,34 @@ pub fn decrypt_to_file(
     iv_session_key: &IvSessionKey,
     verification: Verification<'_>,
     limits: &Limits,
-) -> Result<Verified, Error> {
-    let mut tmp = temp_beside(dest)?;
-    let verified = decrypt_stream(reader, &mut tmp, key, iv_session_key, verification, limits)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(dest).map_err(|e| Error::Io(e.error))?;
-    Ok(verified)
+) -> Result<Verified, DecryptError> {
+    let output = PendingFile::create(dest, Mode::Private, Existing::Replace)?;
+    decrypt_to(reader, output, key, iv_session_key, verification, limits)
 }
 
 /// Decrypts and verifies a whole V2 bundle in memory. The plaintext is returned only if it
-/// verified.
+/// verified, in a buffer that is wiped when dropped (a partial plaintext is wiped on error).
 ///
 /// # Errors
-/// As [`decrypt_stream`]; [`Error::TooLarge`] is checked before any work.
+/// As [`decrypt_stream`]; [`DecryptError::TooLarge`] is checked before any work.
 pub fn decrypt(
     ciphertext: &[u8],
     key: &PublicKey,
     iv_session_key: &IvSessionKey,
     verification: Verification<'_>,
     limits: &Limits,
-) -> Result<Vec<u8>, Error> {
-    if ciphertext.len() as u64 > limits.max_bundle_len {
-        return Err(Error::TooLarge {
-            max: limits.max_bundle_len,
-        });
-    }
-    let mut out = Vec::with_capacity(ciphertext.len());
-    match decrypt_stream(
+) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    limits
+        .check(Limit::BundleLen, ciphertext.len() as u64)
+        .map_err(DecryptError::TooLarge)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+    decrypt_stream(
         ciphertext,
-        &mut out,
+        &mut *out,
         key,
         iv_session_key,
         verification,
         limits,
-    ) {
-        Ok(_) => Ok(out),
-        Err(e) => {
-            zeroize::Zeroize::zeroize(&mut out);
-            Err(e)
-        }
-    }
+    )?;
+    Ok(out)
 }

@@ -3,12 +3,13 @@ use std::path::Path;
 
 use aes::Aes128;
 use aes::cipher::{Array, BlockModeEncrypt, KeyIvInit};
-use otaseal_keys::PrivateKey;
+use otaseal_keys::Signer;
 use otaseal_wire::{ChecksumFormat, IvSessionKey, Sha256Checksum, SignedChecksum};
 use sha2::{Digest, Sha256};
 
-use super::{SessionKey, sign_checksum};
-use crate::{Error, STREAM_BUFFER_LEN};
+use super::{EncryptError, SessionKey, sign_checksum};
+use crate::STREAM_BUFFER_LEN;
+use crate::io::{Existing, Mode, PendingFile};
 
 const BLOCK: usize = 16;
 
@@ -51,7 +52,7 @@ pub struct EncryptOutput {
 /// ```
 pub struct Encryptor<'k, W: Write> {
     inner: W,
-    signer: &'k PrivateKey,
+    signer: &'k dyn Signer,
     format: ChecksumFormat,
     session: SessionKey,
     cipher: cbc::Encryptor<Aes128>,
@@ -64,22 +65,31 @@ impl<'k, W: Write> Encryptor<'k, W> {
     /// Starts encrypting to `inner` with a fresh random session key and IV.
     ///
     /// # Errors
-    /// [`Error::Random`] if the OS generator fails.
-    pub fn new(signer: &'k PrivateKey, format: ChecksumFormat, inner: W) -> Result<Self, Error> {
-        Ok(Self::with_session_key(
-            signer,
-            format,
-            SessionKey::generate()?,
-            inner,
-        ))
+    /// [`EncryptError::Random`] if the OS generator fails.
+    pub fn new(
+        signer: &'k dyn Signer,
+        format: ChecksumFormat,
+        inner: W,
+    ) -> Result<Self, EncryptError> {
+        Ok(Self::start(signer, format, SessionKey::generate()?, inner))
     }
 
-    /// Starts encrypting with a given session key. Reusing a key and IV for two bundles is
-    /// insecure; this exists for delta manifests, whose files share the bundle's key and IV by
-    /// Capgo's design (`spec/v2.md` 9), and for reproducible tests.
+    /// Starts encrypting with a given session key, to reproduce a bundle of a test vector.
+    /// Reusing a key and IV for two bundles is insecure.
+    #[cfg(feature = "test-vectors")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-vectors")))]
     #[must_use]
     pub fn with_session_key(
-        signer: &'k PrivateKey,
+        signer: &'k dyn Signer,
+        format: ChecksumFormat,
+        session: SessionKey,
+        inner: W,
+    ) -> Self {
+        Self::start(signer, format, session, inner)
+    }
+
+    fn start(
+        signer: &'k dyn Signer,
         format: ChecksumFormat,
         session: SessionKey,
         inner: W,
@@ -115,8 +125,8 @@ impl<'k, W: Write> Encryptor<'k, W> {
     /// inner writer and returns it with the [`EncryptOutput`].
     ///
     /// # Errors
-    /// [`Error::Io`] from the writer; [`Error::Signing`] from RSA.
-    pub fn finish(mut self) -> Result<(W, EncryptOutput), Error> {
+    /// [`EncryptError::Io`] from the writer; [`EncryptError::Signing`] from the signer.
+    pub fn finish(mut self) -> Result<(W, EncryptOutput), EncryptError> {
         self.flush_blocks()?;
         // PKCS#7 (RFC 5652 6.3): 1 to 16 bytes, each holding the pad length.
         let pad = BLOCK - self.buf.len();
@@ -168,34 +178,47 @@ impl<W: Write> core::fmt::Debug for Encryptor<'_, W> {
 /// Encrypts a whole bundle in memory with a fresh session key.
 ///
 /// # Errors
-/// [`Error::Random`] or [`Error::Signing`].
+/// [`EncryptError::Random`] or [`EncryptError::Signing`].
 pub fn encrypt(
     plaintext: &[u8],
-    key: &PrivateKey,
+    signer: &dyn Signer,
     format: ChecksumFormat,
-) -> Result<(Vec<u8>, EncryptOutput), Error> {
-    let mut enc = Encryptor::new(key, format, Vec::with_capacity(plaintext.len() + BLOCK))?;
+) -> Result<(Vec<u8>, EncryptOutput), EncryptError> {
+    let mut enc = Encryptor::new(signer, format, Vec::with_capacity(plaintext.len() + BLOCK))?;
     enc.write_all(plaintext)?;
     enc.finish()
 }
 
-/// Encrypts from a reader to `dest` through a temporary file in `dest`'s directory that is
-/// renamed over `dest` only when encryption completed; on failure nothing is left and an
-/// existing `dest` is untouched.
+/// Encrypts from a reader into `output`, which is persisted (given its name) only when
+/// encryption completed; on failure nothing is left and an existing destination is untouched.
 ///
 /// # Errors
-/// [`Error::Io`], [`Error::Random`] or [`Error::Signing`].
-pub fn encrypt_file(
+/// [`EncryptError::Io`], [`EncryptError::Random`], [`EncryptError::Signing`],
+/// [`EncryptError::Output`].
+pub fn encrypt_to(
     mut reader: impl Read,
-    dest: &Path,
-    key: &PrivateKey,
+    output: PendingFile,
+    signer: &dyn Signer,
     format: ChecksumFormat,
-) -> Result<EncryptOutput, Error> {
-    let tmp = super::decrypt::temp_beside(dest)?;
-    let mut enc = Encryptor::new(key, format, tmp)?;
+) -> Result<EncryptOutput, EncryptError> {
+    let mut enc = Encryptor::new(signer, format, output)?;
     io::copy(&mut reader, &mut enc)?;
-    let (tmp, out) = enc.finish()?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(dest).map_err(|e| Error::Io(e.error))?;
+    let (output, out) = enc.finish()?;
+    output.persist()?;
     Ok(out)
+}
+
+/// [`encrypt_to`] a new [`PendingFile`] for `dest` (ciphertext: the umask's mode) that replaces
+/// an existing `dest` once complete.
+///
+/// # Errors
+/// As [`encrypt_to`].
+pub fn encrypt_file(
+    reader: impl Read,
+    dest: &Path,
+    signer: &dyn Signer,
+    format: ChecksumFormat,
+) -> Result<EncryptOutput, EncryptError> {
+    let output = PendingFile::create(dest, Mode::Umask, Existing::Replace)?;
+    encrypt_to(reader, output, signer, format)
 }

@@ -2,15 +2,13 @@
 
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
-use otaseal_keys::{PrivateKey, PublicKey};
+use otaseal_keys::{PublicKey, SignError, Signer};
+use otaseal_wire::v3::TAG_LEN;
 use rand_core::TryCryptoRng;
 use rsa::Oaep;
 use rsa::traits::PublicKeyParts;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
-
-use super::error::Error;
-use super::header::TAG_LEN;
 
 /// `spec/v3.md` section 4: the RSA-OAEP label of the content-key wrap.
 pub const OAEP_LABEL: &[u8] = b"otaseal/v3/content-key";
@@ -25,49 +23,37 @@ const PSS_SALT_LEN: usize = 32;
 
 pub(crate) type ContentKey = Zeroizing<[u8; CONTENT_KEY_LEN]>;
 
-pub(crate) fn random_content_key<R: TryCryptoRng + ?Sized>(
-    rng: &mut R,
-) -> Result<ContentKey, Error> {
+/// A fresh content key, or `None` if the generator failed.
+pub(crate) fn random_content_key<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Option<ContentKey> {
     let mut k = Zeroizing::new([0u8; CONTENT_KEY_LEN]);
-    rng.try_fill_bytes(k.as_mut())
-        .map_err(|_| Error::Crypto("random number generator"))?;
-    Ok(k)
+    rng.try_fill_bytes(k.as_mut()).ok()?;
+    Some(k)
 }
 
-/// `spec/v3.md` section 4: RSAES-OAEP-SHA256 with the otaseal label.
+/// `spec/v3.md` section 4: RSAES-OAEP-SHA256 with the otaseal label, to one recipient.
 pub(crate) fn wrap_key<R: TryCryptoRng + ?Sized>(
     rng: &mut R,
     recipient: &PublicKey,
     key: &ContentKey,
-) -> Result<Vec<u8>, Error> {
-    recipient
-        .as_rsa()
-        .encrypt(
-            rng,
-            Oaep::<Sha256>::new_with_label(OAEP_LABEL),
-            key.as_ref(),
-        )
-        .map_err(|_| Error::Crypto("RSA-OAEP encryption"))
+) -> Result<Vec<u8>, rsa::Error> {
+    recipient.as_rsa().encrypt(
+        rng,
+        Oaep::<Sha256>::new_with_label(OAEP_LABEL),
+        key.as_ref(),
+    )
 }
 
-/// `spec/v3.md` section 4: every failure is the opaque [`Error::Decryption`].
-pub(crate) fn unwrap_key(key: &PrivateKey, wrapped: &[u8]) -> Result<ContentKey, Error> {
-    if wrapped.len() != key.as_rsa().size() {
-        return Err(Error::Decryption);
+/// `spec/v3.md` section 4: every failure is the same `None` (an opaque error for the caller).
+pub(crate) fn unwrap_key(key: &dyn Signer, wrapped: &[u8]) -> Option<ContentKey> {
+    if wrapped.len() != key.public_key().modulus_len() {
+        return None;
     }
-    let plain = Zeroizing::new(
-        key.as_rsa()
-            .decrypt(Oaep::<Sha256>::new_with_label(OAEP_LABEL), wrapped)
-            .map_err(|_| Error::Decryption)?,
-    );
-    let mut k = Zeroizing::new([0u8; CONTENT_KEY_LEN]);
-    if plain.len() != CONTENT_KEY_LEN {
-        return Err(Error::Decryption);
-    }
-    k.copy_from_slice(&plain);
-    Ok(k)
+    let plain = key.decrypt_oaep_sha256(OAEP_LABEL, wrapped).ok()?;
+    let k: [u8; CONTENT_KEY_LEN] = plain.as_slice().try_into().ok()?;
+    Some(Zeroizing::new(k))
 }
 
+/// `SHA-256(context || bytes)`: the message representative that is PSS-signed.
 fn prefixed_digest(context: &[u8], bytes: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(context);
@@ -76,20 +62,12 @@ fn prefixed_digest(context: &[u8], bytes: &[u8]) -> [u8; 32] {
 }
 
 /// `spec/v3.md` section 5: RSASSA-PSS-SHA256, salt 32, over `context || bytes`.
-pub(crate) fn pss_sign<R: TryCryptoRng + ?Sized>(
-    rng: &mut R,
-    key: &PrivateKey,
+pub(crate) fn pss_sign(
+    signer: &dyn Signer,
     context: &[u8],
     bytes: &[u8],
-) -> Result<Vec<u8>, Error> {
-    let digest = prefixed_digest(context, bytes);
-    key.as_rsa()
-        .sign_with_rng(
-            rng,
-            rsa::pss::Pss::<Sha256>::new_with_salt(PSS_SALT_LEN),
-            &digest,
-        )
-        .map_err(|_| Error::Crypto("RSA-PSS signing"))
+) -> Result<Vec<u8>, SignError> {
+    signer.sign_pss_sha256(&prefixed_digest(context, bytes))
 }
 
 /// `spec/v3.md` section 5: the signature must be exactly the modulus length and verify with
@@ -125,29 +103,38 @@ impl ChunkCipher {
         Self(Aes256Gcm::new(k.into()))
     }
 
-    /// Encrypts `buf[..len - 16]` in place and writes the tag into `buf[len - 16..]`.
-    pub(crate) fn seal_chunk(&self, i: u32, last: bool, buf: &mut [u8]) -> Result<(), Error> {
-        let split = buf
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or(Error::Crypto("chunk"))?;
+    /// Encrypts `buf[..len - 16]` in place and writes the tag into `buf[len - 16..]`; `false`
+    /// if the buffer is shorter than a tag.
+    pub(crate) fn seal_chunk(&self, i: u32, last: bool, buf: &mut [u8]) -> bool {
+        let Some(split) = buf.len().checked_sub(TAG_LEN) else {
+            return false;
+        };
         let (data, tag_out) = buf.split_at_mut(split);
-        let tag = self
+        match self
             .0
             .encrypt_inout_detached(&nonce(i, last), b"", data.into())
-            .map_err(|_| Error::Crypto("AES-GCM encryption"))?;
-        tag_out.copy_from_slice(&tag);
-        Ok(())
+        {
+            Ok(tag) => {
+                tag_out.copy_from_slice(&tag);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Decrypts `buf` (ciphertext then tag) in place; the plaintext is `buf[..len - 16]`.
-    pub(crate) fn open_chunk(&self, i: u32, last: bool, buf: &mut [u8]) -> Result<(), Error> {
-        let split = buf.len().checked_sub(TAG_LEN).ok_or(Error::Decryption)?;
+    /// `false` for a tag that does not verify.
+    pub(crate) fn open_chunk(&self, i: u32, last: bool, buf: &mut [u8]) -> bool {
+        let Some(split) = buf.len().checked_sub(TAG_LEN) else {
+            return false;
+        };
         let (data, tag) = buf.split_at_mut(split);
-        let tag = Tag::try_from(&*tag).map_err(|_| Error::Decryption)?;
+        let Ok(tag) = Tag::try_from(&*tag) else {
+            return false;
+        };
         self.0
             .decrypt_inout_detached(&nonce(i, last), b"", data.into(), &tag)
-            .map_err(|_| Error::Decryption)
+            .is_ok()
     }
 }
 

@@ -1,19 +1,27 @@
-//! Opening (`spec/v3.md` section 7, verifier side): trusted keys, policy, streaming
-//! decryption that releases only verified chunks.
+//! Opening (`spec/v3.md` section 7, verifier side) as a typestate, after rage's
+//! `Decryptor`: [`Decryptor::new`] reads and parses the header (nothing verified),
+//! [`Decryptor::verify`] checks the signer, the signature and the policy and returns a
+//! [`VerifiedDecryptor`], and only that can [`decrypt`](VerifiedDecryptor::decrypt) into a
+//! [`StreamReader`] that releases nothing but chunks verified against their signed commitment
+//! and GCM tag. A caller never holds "parsed" and "verified" in the same type, so no code path
+//! can unwrap the content key under a header whose signature was not checked.
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use otaseal_keys::{Fingerprint, PrivateKey, PublicKey};
-use otaseal_wire::{Limits, RSA_BLOCK_LENS};
+use otaseal_keys::{Fingerprint, PublicKey, Signer};
+use otaseal_wire::Limits;
+use otaseal_wire::v3::{
+    Header, MAGIC, PREFIX_LEN, ParseError, ParseErrorKind, SIGNATURE_LEN_LEN, TAG_LEN,
+    parse_prefix, parse_signature_len,
+};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::crypto::{self, ChunkCipher, HEADER_SIGNATURE_CONTEXT};
-use super::error::{Error, ParseError, ParseErrorKind};
-use super::header::{Header, PREFIX_LEN, TAG_LEN, parse_prefix};
-use super::{read_full, temp_beside};
+use super::error::OpenError;
+use crate::io::{Existing, Mode, PendingFile, read_full};
 
 /// The signing keys a verifier trusts (`spec/v3.md` section 7, step 4): several at once, so
 /// that keys can be rotated; extended by accepted rotation statements
@@ -166,41 +174,37 @@ impl Policy {
         })
     }
 
-    /// Checks the signed context against the policy (`spec/v3.md` section 7, step 6). Call
-    /// only on a header whose signature verified ([`SignedHeader::verify`] does both).
-    ///
-    /// # Errors
-    /// [`Error::WrongApp`], [`Error::WrongChannel`], [`Error::Rollback`], [`Error::Expired`],
-    /// [`Error::NotYetValid`].
-    pub fn check(&self, header: &Header) -> Result<(), Error> {
+    /// Checks the signed context against the policy (`spec/v3.md` section 7, step 6). Only
+    /// [`Decryptor::verify`] calls it, after the signature verified.
+    fn check(&self, header: &Header) -> Result<(), OpenError> {
         let ctx = header.context();
         if ctx.app_id != self.app_id {
-            return Err(Error::WrongApp {
+            return Err(OpenError::WrongApp {
                 found: ctx.app_id.clone(),
             });
         }
         if let Some(ch) = &self.channel
             && *ch != ctx.channel
         {
-            return Err(Error::WrongChannel {
+            return Err(OpenError::WrongChannel {
                 found: ctx.channel.clone(),
             });
         }
         if ctx.sequence < self.min_sequence {
-            return Err(Error::Rollback {
+            return Err(OpenError::Rollback {
                 sequence: ctx.sequence,
                 min: self.min_sequence,
             });
         }
         let now = self.current_time();
         if now >= ctx.expires_at {
-            return Err(Error::Expired {
+            return Err(OpenError::Expired {
                 expires_at: ctx.expires_at,
                 now,
             });
         }
         if ctx.created_at > now.saturating_add(self.clock_skew) {
-            return Err(Error::NotYetValid {
+            return Err(OpenError::NotYetValid {
                 created_at: ctx.created_at,
                 now,
             });
@@ -209,7 +213,8 @@ impl Policy {
     }
 }
 
-/// A parsed header with its signature, exactly as read: not yet verified.
+/// A parsed header with its signature, exactly as read: **not verified**. For inspecting a
+/// bundle ([`read_signed_header`]); opening goes through [`Decryptor`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedHeader {
     header: Header,
@@ -218,7 +223,7 @@ pub struct SignedHeader {
 }
 
 impl SignedHeader {
-    /// The parsed header (unverified until [`verify`](Self::verify) succeeds).
+    /// The parsed header (unverified).
     #[must_use]
     pub fn header(&self) -> &Header {
         &self.header
@@ -239,7 +244,7 @@ impl SignedHeader {
     /// Length of header and signature field: the offset of the first chunk.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.bytes.len() + 2 + self.signature.len()
+        self.bytes.len() + SIGNATURE_LEN_LEN + self.signature.len()
     }
 
     /// Always `false`: a header is never empty.
@@ -249,19 +254,15 @@ impl SignedHeader {
     }
 
     /// `spec/v3.md` section 7, steps 4 to 6: the signer is trusted, the signature verifies,
-    /// and the signed context satisfies `policy`. Needs no private key: a server can check a
-    /// bundle it cannot decrypt.
-    ///
-    /// # Errors
-    /// [`Error::UntrustedSigner`], [`Error::BadSignature`] and the errors of [`Policy::check`].
-    pub fn verify(&self, policy: &Policy) -> Result<(), Error> {
+    /// and the signed context satisfies `policy`.
+    fn verify(&self, policy: &Policy) -> Result<(), OpenError> {
         let signer = self.header.signer();
         let key = policy
             .trusted
             .get(&signer)
-            .ok_or(Error::UntrustedSigner { signer })?;
+            .ok_or(OpenError::UntrustedSigner { signer })?;
         if !crypto::pss_verify(key, HEADER_SIGNATURE_CONTEXT, &self.bytes, &self.signature) {
-            return Err(Error::BadSignature);
+            return Err(OpenError::BadSignature);
         }
         policy.check(&self.header)
     }
@@ -269,27 +270,33 @@ impl SignedHeader {
 
 /// Reads and parses the header and signature field from the start of a sealed stream
 /// (`spec/v3.md` section 7, steps 1 and 2), allocating only what `limits` allow. Nothing is
-/// verified: use it to inspect a bundle, then [`SignedHeader::verify`].
+/// verified: use it to inspect a bundle; to open one, use [`Decryptor`].
 ///
 /// # Errors
-/// [`Error::Parse`] (truncated input is [`ParseErrorKind::UnexpectedEnd`]), [`Error::Io`].
-pub fn read_signed_header<R: Read>(mut reader: R, limits: &Limits) -> Result<SignedHeader, Error> {
+/// [`OpenError::Parse`] (truncated input is [`ParseErrorKind::UnexpectedEnd`]),
+/// [`OpenError::Io`].
+pub fn read_signed_header<R: Read>(
+    mut reader: R,
+    limits: &Limits,
+) -> Result<SignedHeader, OpenError> {
+    let end = |offset| ParseError {
+        offset,
+        kind: ParseErrorKind::UnexpectedEnd,
+    };
     let mut prefix = [0u8; PREFIX_LEN];
     let n = read_full(&mut reader, &mut prefix)?;
     // Check what is there before complaining that it is short: a short file with a wrong
     // magic is "not V3", not "truncated".
     if n < PREFIX_LEN {
-        let kind = if super::header::MAGIC.starts_with(&prefix[..n.min(8)]) {
-            ParseErrorKind::UnexpectedEnd
+        return Err(if MAGIC.starts_with(&prefix[..n.min(8)]) {
+            end(n)
         } else {
-            ParseErrorKind::BadMagic
-        };
-        let offset = if kind == ParseErrorKind::BadMagic {
-            0
-        } else {
-            n
-        };
-        return Err(ParseError { offset, kind }.into());
+            ParseError {
+                offset: 0,
+                kind: ParseErrorKind::BadMagic,
+            }
+        }
+        .into());
     }
     let (_suite, header_len) = parse_prefix(&prefix, limits)?;
     // header_len is bounded by max_header_len(limits) in parse_prefix.
@@ -297,43 +304,255 @@ pub fn read_signed_header<R: Read>(mut reader: R, limits: &Limits) -> Result<Sig
     bytes[..PREFIX_LEN].copy_from_slice(&prefix);
     let n = read_full(&mut reader, &mut bytes[PREFIX_LEN..])?;
     if PREFIX_LEN + n < header_len {
-        return Err(ParseError {
-            offset: PREFIX_LEN + n,
-            kind: ParseErrorKind::UnexpectedEnd,
-        }
-        .into());
+        return Err(end(PREFIX_LEN + n).into());
     }
     let header = Header::parse(&bytes, limits)?;
-    let mut len = [0u8; 2];
-    if read_full(&mut reader, &mut len)? < 2 {
-        return Err(ParseError {
-            offset: header_len,
-            kind: ParseErrorKind::UnexpectedEnd,
-        }
-        .into());
+    let mut len = [0u8; SIGNATURE_LEN_LEN];
+    if read_full(&mut reader, &mut len)? < SIGNATURE_LEN_LEN {
+        return Err(end(header_len).into());
     }
-    let sig_len = usize::from(u16::from_be_bytes(len));
-    if !RSA_BLOCK_LENS.contains(&sig_len) || sig_len > limits.max_rsa_block_len {
-        return Err(ParseError {
-            offset: header_len,
-            kind: ParseErrorKind::BadBlockLength,
-        }
-        .into());
-    }
+    let sig_len = parse_signature_len(len, header_len, limits)?;
     let mut signature = vec![0u8; sig_len];
     let n = read_full(&mut reader, &mut signature)?;
     if n < sig_len {
-        return Err(ParseError {
-            offset: header_len + 2 + n,
-            kind: ParseErrorKind::UnexpectedEnd,
-        }
-        .into());
+        return Err(end(header_len + SIGNATURE_LEN_LEN + n).into());
     }
     Ok(SignedHeader {
         header,
         bytes,
         signature,
     })
+}
+
+/// Opening, step 1: a sealed stream whose header and signature field were read and parsed.
+/// Nothing is verified yet; [`verify`](Self::verify) is the only way on.
+///
+/// ```
+/// use otaseal_envelope::v3::{self, Context, Decryptor, Policy, TrustedKeys};
+/// use otaseal_keys::{KeySize, Limits, PrivateKey};
+/// use std::io::Read;
+///
+/// let signing = PrivateKey::generate(KeySize::Rsa2048)?;
+/// let device = PrivateKey::generate(KeySize::Rsa2048)?;
+/// let ctx = Context::new("com.example.app", "production", "2.0.0", 3, 1_700_000_000, 1_800_000_000);
+/// let sealed = v3::seal(b"zip bytes", &signing, &[device.public_key()], ctx)?;
+///
+/// let policy = Policy::new(TrustedKeys::from_keys([signing.public_key().clone()]), "com.example.app")
+///     .channel("production")
+///     .now(1_750_000_000);
+/// let parsed = Decryptor::new(sealed.as_slice(), &Limits::default())?;
+/// let verified = parsed.verify(&policy)?; // a server can stop here: no private key needed
+/// assert_eq!(verified.header().context().sequence, 3);
+/// let mut plain = Vec::new();
+/// verified.decrypt(&device)?.read_to_end(&mut plain)?;
+/// assert_eq!(plain, b"zip bytes");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Decryptor<R> {
+    reader: R,
+    signed: SignedHeader,
+}
+
+impl<R: Read> Decryptor<R> {
+    /// Reads and parses the header and signature field (`spec/v3.md` section 7, steps 1 and 2).
+    ///
+    /// # Errors
+    /// As [`read_signed_header`].
+    pub fn new(mut reader: R, limits: &Limits) -> Result<Self, OpenError> {
+        let signed = read_signed_header(&mut reader, limits)?;
+        Ok(Self { reader, signed })
+    }
+
+    /// The parsed header, **not verified**: for display only.
+    #[must_use]
+    pub fn header(&self) -> &Header {
+        &self.signed.header
+    }
+
+    /// `spec/v3.md` section 7, steps 4 to 6: the signer is trusted, the signature verifies,
+    /// and the signed context satisfies `policy`. Needs no private key: a server can check a
+    /// bundle it cannot decrypt.
+    ///
+    /// # Errors
+    /// [`OpenError::UntrustedSigner`], [`OpenError::BadSignature`], [`OpenError::WrongApp`],
+    /// [`OpenError::WrongChannel`], [`OpenError::Rollback`], [`OpenError::Expired`],
+    /// [`OpenError::NotYetValid`].
+    pub fn verify(self, policy: &Policy) -> Result<VerifiedDecryptor<R>, OpenError> {
+        self.signed.verify(policy)?;
+        Ok(VerifiedDecryptor {
+            reader: self.reader,
+            header: self.signed.header,
+        })
+    }
+}
+
+/// Opening, step 2: the header's signer is trusted, its signature verified and its context
+/// satisfied the policy.
+#[derive(Debug)]
+pub struct VerifiedDecryptor<R> {
+    reader: R,
+    header: Header,
+}
+
+impl<R: Read> VerifiedDecryptor<R> {
+    /// The verified header.
+    #[must_use]
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// `spec/v3.md` section 7, steps 3 and 7: the decryption key is not the signer (one key,
+    /// one purpose), the bundle has a recipient stanza for it, and the content key unwraps.
+    /// The returned reader decrypts the body (step 8).
+    ///
+    /// # Errors
+    /// [`OpenError::KeyReuse`], [`OpenError::NotARecipient`], [`OpenError::Decryption`].
+    pub fn decrypt(self, key: &dyn Signer) -> Result<StreamReader<R>, OpenError> {
+        let own = key.public_key().fingerprint();
+        if self.header.signer() == own {
+            return Err(OpenError::KeyReuse);
+        }
+        let stanza = self
+            .header
+            .recipients()
+            .iter()
+            .find(|s| s.fingerprint == own)
+            .ok_or(OpenError::NotARecipient)?;
+        let content_key =
+            crypto::unwrap_key(key, &stanza.wrapped_key).ok_or(OpenError::Decryption)?;
+        let chunk_size = self.header.chunk_size() as usize;
+        Ok(StreamReader {
+            reader: self.reader,
+            cipher: ChunkCipher::new(&content_key),
+            buf: Zeroizing::new(vec![0u8; chunk_size + TAG_LEN]),
+            header: self.header,
+            next: 0,
+            ready: 0..0,
+            state: State::Body,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Body,
+    Done,
+    Failed,
+}
+
+/// Opening, step 3: a reader of the plaintext that releases a chunk only after it matched its
+/// signed commitment and its GCM tag (`spec/v3.md` section 7, steps 8 and 9).
+///
+/// If a later chunk fails, or the input is truncated or followed by extra bytes, a read
+/// returns an error (an [`io::Error`] whose inner error is the [`OpenError`]) after an
+/// authentic but **incomplete prefix** of the plaintext: discard it unless the reader reached
+/// its end. [`open_to`] does.
+pub struct StreamReader<R> {
+    reader: R,
+    cipher: ChunkCipher,
+    buf: Zeroizing<Vec<u8>>,
+    header: Header,
+    next: u32,
+    ready: core::ops::Range<usize>,
+    state: State,
+}
+
+impl<R> core::fmt::Debug for StreamReader<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StreamReader")
+            .field("next_chunk", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> StreamReader<R> {
+    /// The verified header.
+    #[must_use]
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The next verified chunk of plaintext, or `None` after the last one (once the input
+    /// was found to end there).
+    ///
+    /// # Errors
+    /// [`OpenError::Truncated`], [`OpenError::Decryption`], [`OpenError::TrailingData`],
+    /// [`OpenError::Io`]; every later call fails too.
+    pub fn next_chunk(&mut self) -> Result<Option<&[u8]>, OpenError> {
+        match self.state {
+            State::Done => return Ok(None),
+            State::Failed => return Err(OpenError::Decryption),
+            State::Body => {}
+        }
+        match self.read_chunk() {
+            Ok(Some(len)) => Ok(Some(&self.buf[..len])),
+            Ok(None) => {
+                self.state = State::Done;
+                Ok(None)
+            }
+            Err(e) => {
+                self.state = State::Failed;
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads, checks and decrypts chunk `self.next`; returns its plaintext length, or `None`
+    /// once all chunks were read and the input ends.
+    fn read_chunk(&mut self) -> Result<Option<usize>, OpenError> {
+        let n = self.header.chunk_count();
+        let i = self.next;
+        if i == n {
+            // Step 9.
+            let mut extra = [0u8; 1];
+            if read_full(&mut self.reader, &mut extra)? != 0 {
+                return Err(OpenError::TrailingData);
+            }
+            return Ok(None);
+        }
+        let want = self
+            .header
+            .commitments()
+            .get(i as usize)
+            .ok_or(OpenError::Decryption)?;
+        let len = self.header.chunk_plaintext_len(i) + TAG_LEN;
+        let chunk = &mut self.buf[..len];
+        if read_full(&mut self.reader, chunk)? < len {
+            return Err(OpenError::Truncated);
+        }
+        if !bool::from(crypto::commitment(chunk).ct_eq(want)) {
+            return Err(OpenError::Decryption);
+        }
+        if !self.cipher.open_chunk(i, i + 1 == n, chunk) {
+            return Err(OpenError::Decryption);
+        }
+        self.next = i + 1;
+        Ok(Some(len - TAG_LEN))
+    }
+
+    /// Consumes the reader, returning the verified header.
+    #[must_use]
+    pub fn into_header(self) -> Header {
+        self.header
+    }
+}
+
+impl<R: Read> Read for StreamReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.ready.is_empty() {
+            match self.next_chunk() {
+                Ok(Some(chunk)) => self.ready = 0..chunk.len(),
+                Ok(None) => return Ok(0),
+                Err(OpenError::Io(e)) => return Err(e),
+                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+            }
+        }
+        let n = out.len().min(self.ready.len());
+        out[..n].copy_from_slice(&self.buf[self.ready.start..self.ready.start + n]);
+        self.ready.start += n;
+        Ok(n)
+    }
 }
 
 /// A successfully opened bundle.
@@ -346,88 +565,70 @@ pub struct Opened {
     pub plaintext_len: u64,
 }
 
-/// Verifies and decrypts a sealed bundle from `reader` to `writer` (`spec/v3.md` section 7),
-/// with memory bounded by one chunk and the header.
+/// Verifies and decrypts a sealed bundle from `reader` to `writer` (`spec/v3.md` section 7)
+/// through [`Decryptor`], with memory bounded by one chunk and the header.
 ///
 /// Every chunk is checked against its signed commitment and its GCM tag **before** its
 /// plaintext is written. If a later chunk fails, or the input is truncated or followed by
 /// extra bytes, an error is returned and `writer` holds an authentic but **incomplete prefix**
-/// of the plaintext: discard it. Use [`open_to_file`] for atomic output.
+/// of the plaintext: discard it. Use [`open_to`] for output that gets its name only when
+/// complete.
 ///
 /// # Errors
-/// Any [`Error`] of `spec/v3.md` section 7.1.
+/// Any [`OpenError`] of `spec/v3.md` section 7.1.
 pub fn open<R: Read, W: Write>(
-    mut reader: R,
+    reader: R,
     mut writer: W,
-    key: &PrivateKey,
+    key: &dyn Signer,
     policy: &Policy,
     limits: &Limits,
-) -> Result<Opened, Error> {
-    let signed = read_signed_header(&mut reader, limits)?;
-    let header = &signed.header;
-    let own = key.public_key().fingerprint();
-    // Step 3: one key, one purpose.
-    if header.signer() == own {
-        return Err(Error::KeyReuse);
-    }
-    // Steps 4 to 6.
-    signed.verify(policy)?;
-    // Step 7.
-    let stanza = header
-        .recipients()
-        .iter()
-        .find(|s| s.fingerprint == own)
-        .ok_or(Error::NotARecipient)?;
-    let content_key = crypto::unwrap_key(key, &stanza.wrapped_key)?;
-    let cipher = ChunkCipher::new(&content_key);
-    // Step 8.
-    let cs = header.chunk_size() as usize;
-    let mut buf = Zeroizing::new(vec![0u8; cs + TAG_LEN]);
-    let n = header.chunk_count();
-    for (i, want) in (0..n).zip(header.commitments()) {
-        let len = header.chunk_plaintext_len(i) + TAG_LEN;
-        let chunk = &mut buf[..len];
-        if read_full(&mut reader, chunk)? < len {
-            return Err(Error::Truncated);
-        }
-        let ok = crypto::commitment(chunk).ct_eq(want);
-        if !bool::from(ok) {
-            return Err(Error::Decryption);
-        }
-        cipher.open_chunk(i, i + 1 == n, chunk)?;
-        writer.write_all(&chunk[..len - TAG_LEN])?;
-    }
-    // Step 9.
-    let mut extra = [0u8; 1];
-    if read_full(&mut reader, &mut extra)? != 0 {
-        return Err(Error::TrailingData);
+) -> Result<Opened, OpenError> {
+    let mut body = Decryptor::new(reader, limits)?
+        .verify(policy)?
+        .decrypt(key)?;
+    while let Some(chunk) = body.next_chunk()? {
+        writer.write_all(chunk)?;
     }
     writer.flush()?;
+    let header = body.into_header();
     Ok(Opened {
         plaintext_len: header.plaintext_len(),
-        header: signed.header,
+        header,
     })
 }
 
-/// Verifies and decrypts a sealed bundle into the file `dest`, atomically: plaintext goes to a
-/// temporary file beside `dest` (mode 0600 on Unix), renamed over `dest` only after the last
-/// chunk verified and the input ended; on any error the temporary file is removed and an
-/// existing `dest` is left untouched.
+/// Verifies and decrypts a sealed bundle into `output`, which is persisted (given its name)
+/// only after the last chunk verified and the input ended; on any error it is dropped, leaving
+/// nothing behind and an existing destination untouched.
 ///
 /// # Errors
-/// As [`open`].
+/// As [`open`]; [`OpenError::Output`].
+pub fn open_to<R: Read>(
+    reader: R,
+    mut output: PendingFile,
+    key: &dyn Signer,
+    policy: &Policy,
+    limits: &Limits,
+) -> Result<Opened, OpenError> {
+    let opened = open(reader, &mut output, key, policy, limits)?;
+    output.persist()?;
+    Ok(opened)
+}
+
+/// [`open_to`] a new [`PendingFile`] for `dest`, private to its owner (the plaintext), that
+/// replaces an existing `dest` once verified.
+///
+/// # Errors
+/// As [`open_to`].
 pub fn open_to_file<R: Read>(
     reader: R,
     dest: &Path,
-    key: &PrivateKey,
+    key: &dyn Signer,
     policy: &Policy,
     limits: &Limits,
-) -> Result<Opened, Error> {
-    let mut tmp = temp_beside(dest)?;
-    let opened = open(reader, &mut tmp, key, policy, limits)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(dest).map_err(|e| Error::Io(e.error))?;
-    Ok(opened)
+) -> Result<Opened, OpenError> {
+    let output = PendingFile::create(dest, Mode::Private, Existing::Replace)?;
+    open_to(reader, output, key, policy, limits)
 }
 
 /// Verifies and decrypts a whole sealed bundle in memory; the plaintext is returned only if
@@ -437,10 +638,10 @@ pub fn open_to_file<R: Read>(
 /// As [`open`].
 pub fn open_bytes(
     sealed: &[u8],
-    key: &PrivateKey,
+    key: &dyn Signer,
     policy: &Policy,
     limits: &Limits,
-) -> Result<Zeroizing<Vec<u8>>, Error> {
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     let mut out = Zeroizing::new(Vec::new());
     open(sealed, &mut *out, key, policy, limits)?;
     Ok(out)

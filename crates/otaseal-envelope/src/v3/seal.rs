@@ -3,17 +3,17 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use otaseal_keys::{PrivateKey, PublicKey};
-use otaseal_wire::Limits;
+use otaseal_keys::{PublicKey, Signer};
+use otaseal_wire::v3::{
+    Context, Header, MAX_RECIPIENTS, RecipientStanza, Suite, TAG_LEN, encode_signature_field,
+};
+use otaseal_wire::{Limit, Limits};
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 use super::crypto::{self, ChunkCipher, HEADER_SIGNATURE_CONTEXT};
-use super::error::Error;
-use super::header::{
-    Context, Header, MAX_RECIPIENTS, RecipientStanza, Suite, TAG_LEN, chunk_count_for,
-};
-use super::temp_beside;
+use super::error::{RecipientsError, SealError};
+use crate::io::{Existing, Mode, PendingFile};
 
 /// What sealing produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub struct Sealed {
 /// ```
 #[derive(Debug)]
 pub struct Sealer<'a> {
-    signer: &'a PrivateKey,
+    signer: &'a dyn Signer,
     recipients: Vec<&'a PublicKey>,
     context: Context,
     limits: Limits,
@@ -55,18 +55,19 @@ impl<'a> Sealer<'a> {
     /// (`spec/v3.md` section 4), and a valid context.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming the problem.
+    /// [`SealError::InvalidContext`], [`SealError::InvalidRecipients`].
     pub fn new(
-        signer: &'a PrivateKey,
+        signer: &'a dyn Signer,
         recipients: &[&'a PublicKey],
         context: Context,
-    ) -> Result<Self, Error> {
-        context.validate().map_err(Error::InvalidInput)?;
+    ) -> Result<Self, SealError> {
+        context.validate().map_err(SealError::InvalidContext)?;
+        let bad = |e| Err(SealError::InvalidRecipients(e));
         if recipients.is_empty() {
-            return Err(Error::InvalidInput("at least one recipient is required"));
+            return bad(RecipientsError::None);
         }
         if recipients.len() > MAX_RECIPIENTS {
-            return Err(Error::InvalidInput("at most 64 recipients"));
+            return bad(RecipientsError::TooMany);
         }
         let mut sorted: Vec<&PublicKey> = recipients.to_vec();
         sorted.sort_by_key(|k| *k.fingerprint().as_bytes());
@@ -74,13 +75,11 @@ impl<'a> Sealer<'a> {
             .windows(2)
             .any(|w| w[0].fingerprint() == w[1].fingerprint())
         {
-            return Err(Error::InvalidInput("a recipient is listed twice"));
+            return bad(RecipientsError::Duplicate);
         }
         let signer_fp = signer.public_key().fingerprint();
         if sorted.iter().any(|k| k.fingerprint() == signer_fp) {
-            return Err(Error::InvalidInput(
-                "the signing key must not be a recipient: use separate keys for signing and decryption",
-            ));
+            return bad(RecipientsError::SignerIsRecipient);
         }
         Ok(Self {
             signer,
@@ -100,22 +99,37 @@ impl<'a> Sealer<'a> {
     /// Seals `plaintext` in memory with the OS random number generator.
     ///
     /// # Errors
-    /// [`Error::TooLarge`], [`Error::Crypto`].
-    pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
-        self.seal_with_rng(plaintext, &mut getrandom::SysRng)
+    /// [`SealError::TooLarge`], [`SealError::Signing`], [`SealError::Wrap`],
+    /// [`SealError::Random`].
+    pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.seal_in_memory(plaintext, &mut getrandom::SysRng)
     }
 
-    /// Seals `plaintext` in memory, drawing the content key and the RSA randomness from `rng`.
-    /// With a seeded generator the output is reproducible (test vectors); otherwise use
-    /// [`seal`](Self::seal).
+    /// Seals `plaintext` in memory, drawing the content key and the OAEP seeds from `rng`
+    /// (the PSS salt comes from the signer). With a seeded generator, and a signer that draws
+    /// from the same one, the output is reproducible: for test vectors only, since a repeated
+    /// content key repeats every GCM nonce.
     ///
     /// # Errors
     /// As [`seal`](Self::seal).
+    #[cfg(feature = "test-vectors")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-vectors")))]
     pub fn seal_with_rng<R: TryCryptoRng + ?Sized>(
         &self,
         plaintext: &[u8],
         rng: &mut R,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<Vec<u8>, SealError> {
+        self.seal_in_memory(plaintext, rng)
+    }
+
+    fn seal_in_memory<R: TryCryptoRng + ?Sized>(
+        &self,
+        plaintext: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, SealError> {
+        self.limits
+            .check(Limit::BundleLen, plaintext.len() as u64)
+            .map_err(SealError::TooLarge)?;
         let mut out = Vec::new();
         let mut spool = io::Cursor::new(Vec::new());
         self.seal_core(plaintext, &mut spool, &mut out, rng)?;
@@ -128,23 +142,33 @@ impl<'a> Sealer<'a> {
     /// header.
     ///
     /// # Errors
-    /// As [`seal`](Self::seal); [`Error::Io`].
-    pub fn seal_stream<R: Read, W: Write>(&self, input: R, output: W) -> Result<Sealed, Error> {
+    /// As [`seal`](Self::seal); [`SealError::Io`].
+    pub fn seal_stream<R: Read, W: Write>(&self, input: R, output: W) -> Result<Sealed, SealError> {
         let mut spool = tempfile::tempfile()?;
         self.seal_core(input, &mut spool, output, &mut getrandom::SysRng)
     }
 
-    /// Seals a stream to the file `dest` atomically: a temporary file beside `dest`, renamed
-    /// over it only when complete; nothing is left on failure.
+    /// Seals a stream into `output`, which is persisted (given its name) only when complete;
+    /// nothing is left on failure.
     ///
     /// # Errors
-    /// As [`seal_stream`](Self::seal_stream).
-    pub fn seal_to_file<R: Read>(&self, input: R, dest: &Path) -> Result<Sealed, Error> {
-        let mut tmp = temp_beside(dest)?;
-        let sealed = self.seal_stream(input, &mut tmp)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(dest).map_err(|e| Error::Io(e.error))?;
+    /// As [`seal_stream`](Self::seal_stream); [`SealError::Output`].
+    pub fn seal_to<R: Read>(&self, input: R, mut output: PendingFile) -> Result<Sealed, SealError> {
+        let sealed = self.seal_stream(input, &mut output)?;
+        output.persist()?;
         Ok(sealed)
+    }
+
+    /// [`seal_to`](Self::seal_to) a new [`PendingFile`] for `dest` (ciphertext: the umask's
+    /// mode) that replaces an existing `dest` once complete.
+    ///
+    /// # Errors
+    /// As [`seal_to`](Self::seal_to).
+    pub fn seal_to_file<R: Read>(&self, input: R, dest: &Path) -> Result<Sealed, SealError> {
+        self.seal_to(
+            input,
+            PendingFile::create(dest, Mode::Umask, Existing::Replace)?,
+        )
     }
 
     /// The whole producer for a reader: [`seal_with`](Self::seal_with) fed by `io::copy`.
@@ -154,7 +178,7 @@ impl<'a> Sealer<'a> {
         spool: &mut S,
         output: W,
         rng: &mut R,
-    ) -> Result<Sealed, Error> {
+    ) -> Result<Sealed, SealError> {
         self.seal_with(spool, output, rng, |body| {
             io::copy(&mut input, body)?;
             Ok(())
@@ -170,15 +194,15 @@ impl<'a> Sealer<'a> {
         mut output: W,
         rng: &mut R,
         feed: F,
-    ) -> Result<Sealed, Error>
+    ) -> Result<Sealed, SealError>
     where
         S: Read + Write + Seek,
         W: Write,
         R: TryCryptoRng + ?Sized,
-        F: FnOnce(&mut BodyWriter<'_, S>) -> Result<(), Error>,
+        F: FnOnce(&mut BodyWriter<'_, S>) -> Result<(), SealError>,
     {
         let suite = Suite::RsaOaepPssAes256Gcm64K;
-        let key = crypto::random_content_key(rng)?;
+        let key = crypto::random_content_key(rng).ok_or(SealError::Random)?;
         let mut body = BodyWriter {
             cipher: ChunkCipher::new(&key),
             chunk_size: suite.chunk_size() as usize,
@@ -187,49 +211,42 @@ impl<'a> Sealer<'a> {
             index: 0,
             commitments: Vec::new(),
             total: 0,
-            max: self.limits.max_bundle_len,
-            too_large: false,
+            limits: self.limits,
+            too_large: None,
             spool,
         };
         let fed = feed(&mut body);
-        if body.too_large {
-            return Err(Error::TooLarge {
-                max: self.limits.max_bundle_len,
-            });
+        if let Some(e) = body.too_large {
+            return Err(SealError::TooLarge(e));
         }
         fed?;
         let (commitments, total, spool) = body.finish()?;
-        let chunk_count = chunk_count_for(total, suite.chunk_size());
-        if chunk_count != commitments.len() as u64 {
-            return Err(Error::Crypto("chunk count"));
-        }
         let mut recipients = Vec::with_capacity(self.recipients.len());
         for r in &self.recipients {
             recipients.push(RecipientStanza {
                 fingerprint: r.fingerprint(),
-                wrapped_key: crypto::wrap_key(rng, r, &key)?,
+                wrapped_key: crypto::wrap_key(rng, r, &key).map_err(SealError::Wrap)?,
             });
         }
-        let header = Header {
+        let header = Header::new(
             suite,
-            signer: self.signer.public_key().fingerprint(),
-            context: self.context.clone(),
-            plaintext_len: total,
-            chunk_count: u32::try_from(chunk_count).map_err(|_| Error::TooLarge {
-                max: self.limits.max_bundle_len,
-            })?,
+            self.signer.public_key().fingerprint(),
+            self.context.clone(),
+            total,
             recipients,
             commitments,
-        };
+        )
+        .map_err(SealError::InvalidHeader)?;
         let bytes = header.encode();
-        let sig = crypto::pss_sign(rng, self.signer, HEADER_SIGNATURE_CONTEXT, &bytes)?;
+        let sig = crypto::pss_sign(self.signer, HEADER_SIGNATURE_CONTEXT, &bytes)?;
+        let sig = encode_signature_field(&sig).map_err(SealError::InvalidHeader)?;
         output.write_all(&bytes)?;
-        output.write_all(&sig_field(&sig)?)?;
+        output.write_all(&sig)?;
         spool.seek(SeekFrom::Start(0))?;
         let copied = io::copy(spool, &mut output)?;
         output.flush()?;
         Ok(Sealed {
-            sealed_len: (bytes.len() + 2 + sig.len()) as u64 + copied,
+            sealed_len: (bytes.len() + sig.len()) as u64 + copied,
             header,
         })
     }
@@ -247,26 +264,26 @@ pub(crate) struct BodyWriter<'s, S> {
     index: u32,
     commitments: Vec<[u8; 32]>,
     total: u64,
-    max: u64,
-    too_large: bool,
+    limits: Limits,
+    too_large: Option<otaseal_wire::LimitExceeded>,
     spool: &'s mut S,
 }
 
 impl<'s, S: Write> BodyWriter<'s, S> {
-    fn seal_buffered(&mut self, last: bool) -> Result<(), Error> {
+    fn seal_buffered(&mut self, last: bool) -> io::Result<()> {
         let chunk = &mut self.buf[..self.filled + TAG_LEN];
-        self.cipher.seal_chunk(self.index, last, chunk)?;
+        if !self.cipher.seal_chunk(self.index, last, chunk) {
+            return Err(io::Error::other("AES-GCM encryption of a chunk failed"));
+        }
         self.commitments.push(crypto::commitment(chunk));
         self.spool.write_all(chunk)?;
         self.filled = 0;
-        self.index = self
-            .index
-            .checked_add(1)
-            .ok_or(Error::TooLarge { max: self.max })?;
+        // 2^32 chunks of 64 KiB is more than any limit allows; the limit check stops first.
+        self.index = self.index.saturating_add(1);
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(Vec<[u8; 32]>, u64, &'s mut S), Error> {
+    fn finish(mut self) -> Result<(Vec<[u8; 32]>, u64, &'s mut S), SealError> {
         self.seal_buffered(true)?;
         self.spool.flush()?;
         Ok((self.commitments, self.total, self.spool))
@@ -279,15 +296,12 @@ impl<S: Write> Write for BodyWriter<'_, S> {
             return Ok(0);
         }
         let new_total = self.total.saturating_add(data.len() as u64);
-        if new_total > self.max {
-            self.too_large = true;
-            return Err(io::Error::other("bundle exceeds max_bundle_len"));
+        if let Err(e) = self.limits.check(Limit::BundleLen, new_total) {
+            self.too_large = Some(e);
+            return Err(io::Error::other(e));
         }
         if self.filled == self.chunk_size {
-            self.seal_buffered(false).map_err(|e| match e {
-                Error::Io(e) => e,
-                other => io::Error::other(other.to_string()),
-            })?;
+            self.seal_buffered(false)?;
         }
         let n = data.len().min(self.chunk_size - self.filled);
         self.buf[self.filled..self.filled + n].copy_from_slice(&data[..n]);
@@ -301,33 +315,13 @@ impl<S: Write> Write for BodyWriter<'_, S> {
     }
 }
 
-fn sig_field(sig: &[u8]) -> Result<Vec<u8>, Error> {
-    let len = u16::try_from(sig.len()).map_err(|_| Error::Crypto("signature length"))?;
-    let mut out = Vec::with_capacity(2 + sig.len());
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(sig);
-    Ok(out)
-}
-
 /// Signs arbitrary bytes as a V3 header and returns the signature field (`u16` length and
 /// signature, `spec/v3.md` section 5), without checking that the bytes are a valid header.
-///
-/// Low level: for test vectors and tools that need a correctly signed but otherwise invalid
-/// header (a verifier must still reject it). Producers use [`Sealer`].
-///
-/// # Errors
-/// [`Error::Crypto`].
-pub fn sign_header_bytes<R: TryCryptoRng + ?Sized>(
-    header: &[u8],
-    signer: &PrivateKey,
-    rng: &mut R,
-) -> Result<Vec<u8>, Error> {
-    sig_field(&crypto::pss_sign(
-        rng,
-        signer,
-        HEADER_SIGNATURE_CONTEXT,
-        header,
-    )?)
+/// Public only through [`crate::hazmat`].
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
+pub(crate) fn sign_header_bytes(header: &[u8], signer: &dyn Signer) -> Result<Vec<u8>, SealError> {
+    let sig = crypto::pss_sign(signer, HEADER_SIGNATURE_CONTEXT, header)?;
+    encode_signature_field(&sig).map_err(SealError::InvalidHeader)
 }
 
 /// Seals `plaintext` in memory: [`Sealer::new`] then [`Sealer::seal`].
@@ -336,9 +330,9 @@ pub fn sign_header_bytes<R: TryCryptoRng + ?Sized>(
 /// As [`Sealer::new`] and [`Sealer::seal`].
 pub fn seal(
     plaintext: &[u8],
-    signer: &PrivateKey,
+    signer: &dyn Signer,
     recipients: &[&PublicKey],
     context: Context,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Vec<u8>, SealError> {
     Sealer::new(signer, recipients, context)?.seal(plaintext)
 }

@@ -3,7 +3,7 @@
 //! Every read checks the remaining length first and returns `None` instead of panicking;
 //! callers turn `None` into a [`ParseError`] carrying the offset of the field.
 
-use super::error::{ParseError, ParseErrorKind};
+use super::{ParseError, ParseErrorKind};
 
 /// A cursor over a byte slice that never reads past its end.
 #[derive(Debug)]
@@ -13,7 +13,7 @@ pub(crate) struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    pub(crate) fn new(buf: &'a [u8]) -> Self {
+    pub(crate) const fn new(buf: &'a [u8]) -> Self {
         Self { buf, pos: 0 }
     }
 
@@ -95,7 +95,9 @@ impl<'a> Cursor<'a> {
 }
 
 /// `spec/v3.md` section 2, `str8`: non-empty, at most 255 bytes, UTF-8, no control character.
-pub(crate) fn check_str(bytes: &[u8]) -> Option<&str> {
+/// Returns the string, or `None` if a rule is broken.
+#[must_use]
+pub fn check_str(bytes: &[u8]) -> Option<&str> {
     if bytes.is_empty() || bytes.len() > 255 {
         return None;
     }

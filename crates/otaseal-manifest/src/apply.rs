@@ -3,14 +3,17 @@
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 
+use otaseal_envelope::STREAM_BUFFER_LEN;
+use otaseal_envelope::io::{Existing, StagingDir};
+use otaseal_envelope::v2::{
+    DecryptError, SessionKey, Verification, decrypt_stream, recover_checksum,
+};
 use otaseal_keys::PublicKey;
-use otaseal_wire::{IvSessionKey, Limits};
+use otaseal_wire::{IvSessionKey, Limit, LimitExceeded, Limits};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{Manifest, ManifestError, error::display_name, fsutil};
-use crate::v2::{Verification, decrypt_stream, open_session_key, recover_checksum};
-use crate::{Error, STREAM_BUFFER_LEN};
+use super::{Manifest, ManifestError, error::display_name, fs};
 
 /// Options of [`apply`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -41,16 +44,17 @@ pub struct Applied {
 /// `max_manifest_total_len`: no decompression bombs), and compare its SHA-256 with the
 /// recovered one in constant time.
 ///
-/// The files are written to a private staging folder beside `dest`, created with
-/// `create_new` and never through a symbolic link; the staging folder replaces `dest` only
-/// when every file verified. On any error it is removed and an existing `dest` is untouched.
+/// The files are written to a private staging folder beside `dest`
+/// ([`StagingDir`]), created with `create_new` and never through a symbolic link; the staging
+/// folder replaces `dest` only when every file verified. On any error it is removed and an
+/// existing `dest` is untouched.
 ///
 /// # Errors
-/// [`ManifestError::Envelope`] if the `ivSessionKey` does not open;
+/// [`ManifestError::SessionKey`] if the `ivSessionKey` does not open;
 /// [`ManifestError::FileHash`] for a `file_hash` that does not open;
 /// [`ManifestError::FileFailed`] for a file that does not decrypt, decompress and verify (one
 /// opaque error); [`ManifestError::TooLarge`], [`ManifestError::Symlink`],
-/// [`ManifestError::DestinationExists`], [`ManifestError::Io`].
+/// [`ManifestError::Output`], [`ManifestError::Io`].
 pub fn apply(
     manifest: &Manifest,
     files_dir: &Path,
@@ -60,10 +64,14 @@ pub fn apply(
     options: &ApplyOptions,
 ) -> Result<Applied, ManifestError> {
     let limits = &options.limits;
-    fsutil::check_destination(dest, options.replace)?;
+    let existing = if options.replace {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
     // Fail early, before any file is touched, if the session key is not for this key.
-    drop(open_session_key(key, iv_session_key)?);
-    let staging = fsutil::staging_beside(dest)?;
+    drop(SessionKey::open(key, iv_session_key).map_err(ManifestError::SessionKey)?);
+    let staging = StagingDir::create(dest, existing)?;
     let mut total: u64 = 0;
     for (entry, c) in manifest.entries.iter().zip(&manifest.checked) {
         let shown = || display_name(&entry.file_name);
@@ -72,15 +80,11 @@ pub fn apply(
                 name: shown(),
                 source,
             })?;
-        let (file, len) = fsutil::open_in(files_dir, &c.stored)?;
-        if len > limits.max_bundle_len {
-            return Err(ManifestError::TooLarge {
-                what: "encrypted file",
-                len,
-                max: limits.max_bundle_len,
-            });
-        }
-        let (out, out_path) = fsutil::create_file_in(staging.path(), &c.target)?;
+        let (file, len) = fs::open_in(files_dir, c.name.stored())?;
+        limits
+            .check(Limit::BundleLen, len)
+            .map_err(ManifestError::TooLarge)?;
+        let (out, out_path) = fs::create_file_in(staging.path(), c.name.target())?;
         let mut sink = Sink {
             out: BufWriter::with_capacity(STREAM_BUFFER_LEN, out),
             hasher: Sha256::new(),
@@ -96,32 +100,26 @@ pub fn apply(
         let outcome = decrypt_one(
             &mut reader,
             &mut sink,
-            c.brotli,
+            c.name.is_brotli(),
             key,
             iv_session_key,
             limits,
         );
         if let Some(e) = reader.read_error {
-            return Err(ManifestError::io(files_dir.join(&c.stored), e));
+            return Err(ManifestError::io(files_dir.join(c.name.stored()), e));
         }
         if sink.over_budget {
-            return Err(ManifestError::TooLarge {
-                what: "total size of the files",
+            return Err(ManifestError::TooLarge(LimitExceeded {
+                limit: Limit::ManifestTotalLen,
                 len: total.saturating_add(sink.written).saturating_add(1),
                 max: limits.max_manifest_total_len,
-            });
+            }));
         }
         if let Some(e) = sink.write_error.take() {
             return Err(ManifestError::io(out_path, e));
         }
         match outcome {
-            Err(Error::TooLarge { max }) => {
-                return Err(ManifestError::TooLarge {
-                    what: "encrypted file",
-                    len,
-                    max,
-                });
-            }
+            Err(DecryptError::TooLarge(e)) => return Err(ManifestError::TooLarge(e)),
             Err(_) => return Err(ManifestError::FileFailed { name: shown() }),
             Ok(()) => {}
         }
@@ -136,7 +134,7 @@ pub fn apply(
             .map_err(|e| ManifestError::io(&out_path, e))?;
         total = total.saturating_add(sink.written);
     }
-    fsutil::commit(staging, dest, options.replace)?;
+    staging.commit()?;
     Ok(Applied {
         files: manifest.entries.len(),
         total_len: total,
@@ -151,7 +149,7 @@ fn decrypt_one<R: Read, W: Write>(
     key: &PublicKey,
     iv_session_key: &IvSessionKey,
     limits: &Limits,
-) -> Result<(), Error> {
+) -> Result<(), DecryptError> {
     // The checksum is of the decompressed file, so it is compared by the caller; padding is
     // still checked here.
     let skip = Verification::UnsafeSkipVerification;

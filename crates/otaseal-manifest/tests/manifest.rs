@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use otaseal_envelope::manifest::{
-    self, ApplyOptions, CreateOptions, Created, FILES_DIR, MANIFEST_FILE, Manifest, ManifestEntry,
-    ManifestError,
-};
 use otaseal_envelope::v2::recover_checksum;
 use otaseal_keys::{Limits, PrivateKey};
+use otaseal_manifest::{
+    self as manifest, ApplyOptions, CreateOptions, Created, FILES_DIR, MANIFEST_FILE, Manifest,
+    ManifestEntry, ManifestError,
+};
 use otaseal_wire::{ChecksumFormat, IvSessionKey, Sha256Checksum, SignedChecksum};
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -280,7 +280,7 @@ fn tampered_files_fail_with_nothing_written() {
     for (i, (entry, _)) in m.entries().iter().zip(m.target_paths()).enumerate() {
         let path = f
             .files()
-            .join(manifest::decode_path(&entry.file_name).unwrap());
+            .join(otaseal_wire::manifest::decode_name(&entry.file_name).unwrap());
         let original = fs::read(&path).unwrap();
         let len = original.len();
         // First byte (garbles the first block), a byte of the next-to-last block (flips a
@@ -410,7 +410,7 @@ fn swapped_hashes_and_renamed_entries_fail() {
         &ApplyOptions::default(),
     )
     .unwrap_err();
-    assert!(matches!(err, ManifestError::Envelope(_)), "{err}");
+    assert!(matches!(err, ManifestError::SessionKey(_)), "{err}");
     f.assert_nothing_written();
 }
 
@@ -487,7 +487,10 @@ fn existing_destination_is_untouched_on_failure_and_replaced_on_success() {
     // Not replaced without permission.
     let err = f.apply(m, &ApplyOptions::default()).unwrap_err();
     assert!(
-        matches!(err, ManifestError::DestinationExists { .. }),
+        matches!(
+            err,
+            ManifestError::Output(otaseal_envelope::io::OutputError::Exists(_))
+        ),
         "{err}"
     );
 
@@ -646,7 +649,10 @@ fn no_brotli_patterns_and_threshold() {
     assert_eq!(names, ["app.js.br", "map.js.map", "wasm/app.wasm"]);
     // An existing non-empty output folder is refused unless replacing is allowed.
     let err = manifest::create(&dist, &out, &key, &opts).unwrap_err();
-    assert!(matches!(err, ManifestError::DestinationExists { .. }));
+    assert!(matches!(
+        err,
+        ManifestError::Output(otaseal_envelope::io::OutputError::Exists(_))
+    ));
     opts.replace = true;
     manifest::create(&dist, &out, &key, &opts).unwrap();
 }

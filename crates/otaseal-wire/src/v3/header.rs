@@ -1,10 +1,12 @@
 //! The V3 header (`spec/v3.md` section 3): layout, canonical parser and encoder.
 
-use otaseal_keys::Fingerprint;
-use otaseal_wire::{Limits, RSA_BLOCK_LENS};
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::cursor::{Cursor, check_str};
-use super::error::{ParseError, ParseErrorKind};
+use super::{ParseError, ParseErrorKind};
+use crate::{Fingerprint, Limits, RSA_BLOCK_LENS};
 
 /// `spec/v3.md` section 3.1: `"otaseal"` and a zero byte.
 pub const MAGIC: [u8; 8] = *b"otaseal\0";
@@ -70,10 +72,10 @@ impl Suite {
 }
 
 /// What a bundle is for, signed in its header (`spec/v3.md` section 3.1): the fields a
-/// verifier's [`Policy`](super::Policy) checks.
+/// verifier's policy (`otaseal_envelope::v3::Policy`) checks.
 ///
 /// ```
-/// use otaseal_envelope::v3::Context;
+/// use otaseal_wire::v3::Context;
 ///
 /// let ctx = Context::new("com.example.app", "production", "1.4.0", 42, 1_700_000_000, 1_800_000_000);
 /// assert_eq!(ctx.sequence, 42);
@@ -120,23 +122,52 @@ impl Context {
     /// without control characters, and `created_at < expires_at`.
     ///
     /// # Errors
-    /// A static description of the first rule broken.
-    pub fn validate(&self) -> Result<(), &'static str> {
+    /// The [`ContextError`] of the first rule broken.
+    pub fn validate(&self) -> Result<(), ContextError> {
         if check_str(self.app_id.as_bytes()).is_none() {
-            return Err("app id must be 1 to 255 bytes without control characters");
+            return Err(ContextError::AppId);
         }
         if check_str(self.channel.as_bytes()).is_none() {
-            return Err("channel must be 1 to 255 bytes without control characters");
+            return Err(ContextError::Channel);
         }
         if check_str(self.bundle_version.as_bytes()).is_none() {
-            return Err("bundle version must be 1 to 255 bytes without control characters");
+            return Err(ContextError::BundleVersion);
         }
         if self.created_at >= self.expires_at {
-            return Err("expiry must be after the creation time");
+            return Err(ContextError::Times);
         }
         Ok(())
     }
 }
+
+/// A [`Context`] field breaks a rule of `spec/v3.md` sections 2 and 3.1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContextError {
+    /// The app id is empty, longer than 255 bytes or has a control character.
+    AppId,
+    /// The channel is empty, longer than 255 bytes or has a control character.
+    Channel,
+    /// The bundle version is empty, longer than 255 bytes or has a control character.
+    BundleVersion,
+    /// The expiry is not after the creation time.
+    Times,
+}
+
+impl core::fmt::Display for ContextError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ContextError::AppId => "app id must be 1 to 255 bytes without control characters",
+            ContextError::Channel => "channel must be 1 to 255 bytes without control characters",
+            ContextError::BundleVersion => {
+                "bundle version must be 1 to 255 bytes without control characters"
+            }
+            ContextError::Times => "expiry must be after the creation time",
+        })
+    }
+}
+
+impl core::error::Error for ContextError {}
 
 /// One recipient stanza (`spec/v3.md` section 3.3): the content key wrapped to one key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -153,13 +184,13 @@ pub struct RecipientStanza {
 /// from sealing. [`Header::encode`] gives back exactly the bytes it was parsed from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Header {
-    pub(crate) suite: Suite,
-    pub(crate) signer: Fingerprint,
-    pub(crate) context: Context,
-    pub(crate) plaintext_len: u64,
-    pub(crate) chunk_count: u32,
-    pub(crate) recipients: Vec<RecipientStanza>,
-    pub(crate) commitments: Vec<[u8; COMMITMENT_LEN]>,
+    suite: Suite,
+    signer: Fingerprint,
+    context: Context,
+    plaintext_len: u64,
+    chunk_count: u32,
+    recipients: Vec<RecipientStanza>,
+    commitments: Vec<[u8; COMMITMENT_LEN]>,
 }
 
 /// The most chunks a bundle within `limits` can have (`spec/v3.md` section 3.4, `C`).
@@ -183,7 +214,8 @@ pub fn max_header_len(suite: Suite, limits: &Limits) -> u64 {
 }
 
 /// The chunk count `max(1, ceil(len / chunk_size))` (`spec/v3.md` section 3.1).
-pub(crate) fn chunk_count_for(len: u64, chunk_size: u32) -> u64 {
+#[must_use]
+pub fn chunk_count_for(len: u64, chunk_size: u32) -> u64 {
     len.div_ceil(u64::from(chunk_size)).max(1)
 }
 
@@ -220,10 +252,64 @@ pub fn parse_prefix(prefix: &[u8], limits: &Limits) -> Result<(Suite, usize), Pa
 }
 
 impl Header {
+    /// A header for a sealed bundle, from what the producer knows once the body is sealed.
+    /// Recipients are sorted by fingerprint here.
+    ///
+    /// # Errors
+    /// The [`ParseErrorKind`] that [`parse`](Self::parse) would report for the encoding of
+    /// these values: [`ParseErrorKind::BadString`] or [`ParseErrorKind::BadTimes`] for an
+    /// invalid context, [`ParseErrorKind::RecipientOrder`] for no or duplicate recipients,
+    /// [`ParseErrorKind::TooLarge`] for more than [`MAX_RECIPIENTS`] or too many chunks,
+    /// [`ParseErrorKind::BadChunking`] if the commitments do not match `plaintext_len`,
+    /// [`ParseErrorKind::BadBlockLength`] for a wrapped key of an unsupported length.
+    pub fn new(
+        suite: Suite,
+        signer: Fingerprint,
+        context: Context,
+        plaintext_len: u64,
+        mut recipients: Vec<RecipientStanza>,
+        commitments: Vec<[u8; COMMITMENT_LEN]>,
+    ) -> Result<Self, ParseErrorKind> {
+        context.validate().map_err(|e| match e {
+            ContextError::Times => ParseErrorKind::BadTimes,
+            _ => ParseErrorKind::BadString,
+        })?;
+        recipients.sort_by(|a, b| a.fingerprint.as_bytes().cmp(b.fingerprint.as_bytes()));
+        if recipients.is_empty()
+            || recipients
+                .windows(2)
+                .any(|w| w[0].fingerprint == w[1].fingerprint)
+        {
+            return Err(ParseErrorKind::RecipientOrder);
+        }
+        if recipients.len() > MAX_RECIPIENTS {
+            return Err(ParseErrorKind::TooLarge);
+        }
+        if recipients
+            .iter()
+            .any(|r| !RSA_BLOCK_LENS.contains(&r.wrapped_key.len()))
+        {
+            return Err(ParseErrorKind::BadBlockLength);
+        }
+        if chunk_count_for(plaintext_len, suite.chunk_size()) != commitments.len() as u64 {
+            return Err(ParseErrorKind::BadChunking);
+        }
+        let chunk_count = u32::try_from(commitments.len()).map_err(|_| ParseErrorKind::TooLarge)?;
+        Ok(Self {
+            suite,
+            signer,
+            context,
+            plaintext_len,
+            chunk_count,
+            recipients,
+            commitments,
+        })
+    }
+
     /// Parses exactly one canonical header: `bytes` must be the whole header, from the magic
     /// to the last commitment, and nothing else (`spec/v3.md` section 3). Every length is
     /// checked against `limits` before anything is allocated. Nothing is verified beyond the
-    /// encoding: the signature and the policy are checked by [`open`](super::open).
+    /// encoding: the signature and the policy are checked by `otaseal_envelope::v3`.
     ///
     /// # Errors
     /// [`ParseError`] with the offset of the offending field.

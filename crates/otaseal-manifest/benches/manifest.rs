@@ -10,7 +10,7 @@
 //!   hashes (all cores, one thread, and the duplicate cache), `Throughput::Elements`.
 //! - `MANIFEST_BENCH_FULL=1 cargo bench -p otaseal-envelope --bench manifest`: additionally
 //!   one timed run over all 10,000 hashes, printed as files/s, for comparison with
-//!   `node crates/otaseal-envelope/benches/manifest_node.js`.
+//!   `node crates/otaseal-manifest/benches/manifest_node.js`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -23,8 +23,8 @@ use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use otaseal_envelope::manifest::sign_checksums;
 use otaseal_keys::{Limits, PrivateKey};
+use otaseal_manifest::sign_checksums;
 use otaseal_wire::{ChecksumFormat, Sha256Checksum};
 use sha2::{Digest, Sha256};
 
@@ -49,6 +49,23 @@ fn key() -> PrivateKey {
     PrivateKey::from_bytes(&std::fs::read(path).unwrap(), &Limits::default()).unwrap()
 }
 
+/// `sign_checksums` on a rayon pool of `threads` threads (`None`: the global pool).
+fn sign_on(
+    key: &PrivateKey,
+    sums: &[Sha256Checksum],
+    threads: Option<NonZeroUsize>,
+) -> Vec<otaseal_wire::SignedChecksum> {
+    let run = || sign_checksums(key, sums, ChecksumFormat::Hex).unwrap();
+    match threads {
+        None => run(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.get())
+            .build()
+            .unwrap()
+            .install(run),
+    }
+}
+
 fn bench_sign(c: &mut Criterion, key: &PrivateKey, sums: &[Sha256Checksum]) {
     let small = &sums[..500];
     let one = NonZeroUsize::MIN;
@@ -56,13 +73,13 @@ fn bench_sign(c: &mut Criterion, key: &PrivateKey, sums: &[Sha256Checksum]) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(small.len() as u64));
     g.bench_with_input(BenchmarkId::new("all_cores", small.len()), small, |b, s| {
-        b.iter(|| sign_checksums(key, black_box(s), ChecksumFormat::Hex, None).unwrap());
+        b.iter(|| sign_on(key, black_box(s), None));
     });
     g.bench_with_input(
         BenchmarkId::new("one_thread", small.len()),
         small,
         |b, s| {
-            b.iter(|| sign_checksums(key, black_box(s), ChecksumFormat::Hex, Some(one)).unwrap());
+            b.iter(|| sign_on(key, black_box(s), Some(one)));
         },
     );
     // 500 entries that are 10 distinct hashes: the cache makes this 10 RSA operations.
@@ -71,7 +88,7 @@ fn bench_sign(c: &mut Criterion, key: &PrivateKey, sums: &[Sha256Checksum]) {
         BenchmarkId::new("cached_10_distinct", 500),
         &repeated,
         |b, s| {
-            b.iter(|| sign_checksums(key, black_box(s), ChecksumFormat::Hex, None).unwrap());
+            b.iter(|| sign_on(key, black_box(s), None));
         },
     );
     g.finish();
@@ -81,7 +98,7 @@ fn full_run(key: &PrivateKey, sums: &[Sha256Checksum]) {
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     for (label, threads) in [("all cores", None), ("one thread", Some(NonZeroUsize::MIN))] {
         let start = Instant::now();
-        let signed = sign_checksums(key, sums, ChecksumFormat::Hex, threads).unwrap();
+        let signed = sign_on(key, sums, threads);
         let secs = start.elapsed().as_secs_f64();
         assert_eq!(signed.len(), sums.len());
         // Type-1 signing is deterministic: compare with the Node script's first block.

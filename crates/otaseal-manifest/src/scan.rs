@@ -1,12 +1,12 @@
 //! Walking a built web folder the way `@capgo/cli`'s `generateManifest` does.
 
-use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use otaseal_wire::Limits;
+use otaseal_wire::manifest::{NameSet, check_path};
+use otaseal_wire::{Limit, Limits};
 
-use super::{ManifestError, check_relative_path, error::display_name, name};
+use super::ManifestError;
 
 /// `@capgo/cli`'s ignore list (`generateManifest` in `src/utils.ts`). As there, a file is
 /// skipped when its path *contains* any of these strings, so `.git` also skips `.github/` and
@@ -35,20 +35,32 @@ pub struct SourceFile {
     pub len: u64,
 }
 
+/// What [`scan`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Listing {
+    /// The files that go into the manifest, sorted by path (byte order).
+    pub files: Vec<SourceFile>,
+    /// The empty files, which Capgo's delta format leaves out, sorted by path.
+    pub skipped_empty: Vec<String>,
+}
+
 /// Lists the files of `dir` that a Capgo manifest contains (`spec/v2.md` 9.1), sorted by path
 /// (byte order) so that the manifest is deterministic: every regular file, recursively, except
-/// the [`IGNORED`] names and empty files.
+/// the [`IGNORED`] names and empty files (which are listed apart, since a device applying the
+/// manifest will not have them).
 ///
 /// Checked here, before any file is read: no symbolic links (never followed), UTF-8 names, no
-/// spaces (`@capgo/cli` refuses them), names that pass [`check_relative_path`], no two names
-/// that differ only by letter case, at most `limits.max_manifest_entries` files, each path at
-/// most `limits.max_path_len` bytes, at most `limits.max_manifest_total_len` bytes in total.
+/// spaces (`@capgo/cli` refuses them), names that pass [`check_path`], no two names that are
+/// one file on a phone (`NameSet`: Unicode NFC and case folding), at most
+/// `limits.max_manifest_entries` files, each path at most `limits.max_path_len` bytes, at most
+/// `limits.max_manifest_total_len` bytes in total.
 ///
 /// # Errors
 /// [`ManifestError::Symlink`], [`ManifestError::SpaceInName`],
-/// [`ManifestError::InvalidName`], [`ManifestError::DuplicateName`],
+/// [`ManifestError::InvalidName`], [`ManifestError::DuplicateName`] (naming both files),
 /// [`ManifestError::TooLarge`], [`ManifestError::Io`].
-pub fn scan(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, ManifestError> {
+pub fn scan(dir: &Path, limits: &Limits) -> Result<Listing, ManifestError> {
     let meta = fs::symlink_metadata(dir).map_err(|e| ManifestError::io(dir, e))?;
     if meta.file_type().is_symlink() {
         return Err(ManifestError::Symlink {
@@ -61,17 +73,15 @@ pub fn scan(dir: &Path, limits: &Limits) -> Result<Vec<SourceFile>, ManifestErro
             std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
         ));
     }
-    let mut out = Vec::new();
+    let mut out = Listing::default();
     let mut total: u64 = 0;
     walk(dir, "", limits, &mut out, &mut total)?;
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut seen = HashSet::with_capacity(out.len());
-    for f in &out {
-        if !seen.insert(name::fold(&f.path)) {
-            return Err(ManifestError::DuplicateName {
-                name: display_name(&f.path),
-            });
-        }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.skipped_empty.sort();
+    let mut seen = NameSet::new();
+    for f in &out.files {
+        seen.insert_path(&f.path)
+            .map_err(|d| ManifestError::duplicate(&f.path, d))?;
     }
     Ok(out)
 }
@@ -80,7 +90,7 @@ fn walk(
     dir: &Path,
     prefix: &str,
     limits: &Limits,
-    out: &mut Vec<SourceFile>,
+    out: &mut Listing,
     total: &mut u64,
 ) -> Result<(), ManifestError> {
     let entries = fs::read_dir(dir).map_err(|e| ManifestError::io(dir, e))?;
@@ -90,7 +100,7 @@ fn walk(
         let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else {
             return Err(ManifestError::invalid(
                 &fs_path.to_string_lossy(),
-                "not UTF-8",
+                otaseal_wire::manifest::NameError::NotUtf8,
             ));
         };
         let rel = if prefix.is_empty() {
@@ -108,47 +118,39 @@ fn walk(
         if file_type.is_symlink() {
             return Err(ManifestError::Symlink { path: fs_path });
         }
-        if rel.len() > limits.max_path_len {
-            return Err(ManifestError::TooLarge {
-                what: "file path",
-                len: rel.len() as u64,
-                max: limits.max_path_len as u64,
-            });
-        }
+        limits
+            .check(Limit::PathLen, rel.len() as u64)
+            .map_err(ManifestError::TooLarge)?;
         if file_type.is_dir() {
             walk(&fs_path, &rel, limits, out, total)?;
             continue;
         }
         if !file_type.is_file() {
-            return Err(ManifestError::invalid(&rel, "not a regular file"));
+            return Err(ManifestError::io(
+                &fs_path,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+            ));
         }
         let len = entry
             .metadata()
             .map_err(|e| ManifestError::io(&fs_path, e))?
             .len();
         if len == 0 {
+            out.skipped_empty.push(rel);
             continue;
         }
         if rel.contains(' ') {
             return Err(ManifestError::SpaceInName { path: rel });
         }
-        check_relative_path(&rel, &rel)?;
+        check_path(&rel).map_err(|rule| ManifestError::invalid(&rel, rule))?;
         *total = total.saturating_add(len);
-        if *total > limits.max_manifest_total_len {
-            return Err(ManifestError::TooLarge {
-                what: "total size of the files",
-                len: *total,
-                max: limits.max_manifest_total_len,
-            });
-        }
-        if out.len() >= limits.max_manifest_entries {
-            return Err(ManifestError::TooLarge {
-                what: "file count",
-                len: out.len() as u64 + 1,
-                max: limits.max_manifest_entries as u64,
-            });
-        }
-        out.push(SourceFile {
+        limits
+            .check(Limit::ManifestTotalLen, *total)
+            .map_err(ManifestError::TooLarge)?;
+        limits
+            .check(Limit::ManifestEntries, out.files.len() as u64 + 1)
+            .map_err(ManifestError::TooLarge)?;
+        out.files.push(SourceFile {
             path: rel,
             fs_path,
             len,

@@ -7,7 +7,7 @@
 /// micromatch, `*.js` matches `app.js` but not `assets/app.js`; write `**/*.js` for any folder.
 ///
 /// ```
-/// use otaseal_envelope::manifest::glob_match;
+/// use otaseal_manifest::glob_match;
 ///
 /// assert!(glob_match("**/*.wasm", "assets/pkg/app.wasm"));
 /// assert!(glob_match("**/*.wasm", "app.wasm"));

@@ -6,21 +6,19 @@ use std::io::{Read, Write};
 use std::num::NonZeroUsize;
 use std::path::Path;
 
-use aes::Aes128;
-use aes::cipher::{Array, BlockModeEncrypt, KeyIvInit};
-use otaseal_keys::PrivateKey;
+use otaseal_envelope::io::{Existing, StagingDir};
+use otaseal_envelope::v2::SessionKey;
+use otaseal_keys::Signer;
+use otaseal_wire::manifest::EntryName;
 use otaseal_wire::{ChecksumFormat, IvSessionKey, Limits, Sha256Checksum};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::{
-    BROTLI_MIN_LEN, BROTLI_MIN_SAVING, BROTLI_SUFFIX, FILES_DIR, MANIFEST_FILE, Manifest,
-    ManifestEntry, ManifestError, SourceFile, encode_path, fsutil, glob_match, par, scan,
-    sign_checksums,
+    BROTLI_MIN_LEN, BROTLI_MIN_SAVING, FILES_DIR, MANIFEST_FILE, Manifest, ManifestEntry,
+    ManifestError, SourceFile, fs, glob_match, scan, sign_checksums,
 };
-use crate::v2::SessionKey;
-
-const BLOCK: usize = 16;
 
 /// Options of [`create`].
 #[derive(Clone, Debug)]
@@ -37,7 +35,8 @@ pub struct CreateOptions {
     pub no_brotli: Vec<String>,
     /// Limits on the folder: file count, path length, total size.
     pub limits: Limits,
-    /// Threads for reading, compressing, encrypting and signing (`None`: all cores).
+    /// Threads for reading, compressing, encrypting and signing (`None`: rayon's global pool,
+    /// one thread per core).
     pub threads: Option<NonZeroUsize>,
     /// Replace an existing, non-empty output folder. Default: refuse.
     pub replace: bool,
@@ -75,12 +74,17 @@ pub struct Created {
     pub total_len: u64,
     /// Total size of the encrypted files, in bytes.
     pub stored_len: u64,
+    /// The empty files of the folder, which Capgo's delta format leaves out (`@capgo/cli`
+    /// does too): a device that applies the manifest will not have them.
+    pub skipped_empty: Vec<String>,
 }
 
 struct Processed {
     sha256: Sha256Checksum,
     brotli: bool,
     stored_len: u64,
+    /// The encoded `file_name` of the entry.
+    file_name: String,
 }
 
 /// Builds a delta update from the web folder `src` into the folder `out_dir`, as `@capgo/cli`
@@ -93,26 +97,30 @@ struct Processed {
 ///    AES-128-CBC under one fresh session key **and IV** shared by all files;
 /// 3. every distinct SHA-256 is signed once, on all cores ([`sign_checksums`]);
 /// 4. `out_dir/files/<stored name>` holds the encrypted files and `out_dir/manifest.json` the
-///    entries; the whole folder is built in a staging folder beside `out_dir` and renamed into
-///    place at the end, so nothing is left behind on error.
+///    entries; the whole folder is built in a [`StagingDir`] beside `out_dir` that gets its
+///    name at the end, so nothing is left behind on error.
 ///
 /// # Errors
-/// Those of [`scan`], plus [`ManifestError::DestinationExists`], [`ManifestError::Io`],
-/// [`ManifestError::Envelope`] (randomness, signing), and those of
+/// Those of [`scan`], plus [`ManifestError::Output`], [`ManifestError::Io`],
+/// [`ManifestError::Signing`] (randomness, signing), and those of
 /// [`Manifest::from_entries`] (a Brotli name clash such as `a.js` next to `a.js.br`).
 pub fn create(
     src: &Path,
     out_dir: &Path,
-    key: &PrivateKey,
+    signer: &dyn Signer,
     options: &CreateOptions,
 ) -> Result<Created, ManifestError> {
-    fsutil::check_destination(out_dir, options.replace)?;
-    let files = scan(src, &options.limits)?;
-    let threads = options.threads.unwrap_or_else(par::default_threads);
+    let existing = if options.replace {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let staging = StagingDir::create(out_dir, existing)?;
+    let listing = scan(src, &options.limits)?;
+    let files = &listing.files;
     let session = SessionKey::generate()?;
-    let iv_session_key = session.wrap(key)?;
+    let iv_session_key = session.wrap(signer)?;
 
-    let staging = fsutil::staging_beside(out_dir)?;
     let files_root = staging.path().join(FILES_DIR);
     std::fs::create_dir(&files_root).map_err(|e| ManifestError::io(&files_root, e))?;
     let patterns: Vec<&str> = options
@@ -123,31 +131,40 @@ pub fn create(
         .filter(|p| !p.is_empty())
         .collect();
 
-    let processed = par::try_map(&files, threads, |f| {
-        process(f, &files_root, &session, &patterns)
-    })?;
-    let sums: Vec<Sha256Checksum> = processed.iter().map(|p| p.sha256).collect();
-    let distinct_hashes = sums.iter().collect::<HashSet<_>>().len();
-    let signed = sign_checksums(key, &sums, options.format, Some(threads))?;
+    let work = || -> Result<(Vec<Processed>, Vec<otaseal_wire::SignedChecksum>), ManifestError> {
+        let processed = files
+            .par_iter()
+            .map(|f| process(f, &files_root, &session, &patterns, &options.limits))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sums: Vec<Sha256Checksum> = processed.iter().map(|p| p.sha256).collect();
+        let signed = sign_checksums(signer, &sums, options.format)?;
+        Ok((processed, signed))
+    };
+    let (processed, signed) = match options.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.get())
+            .build()
+            .map_err(|e| ManifestError::io(out_dir, std::io::Error::other(e)))?
+            .install(work)?,
+        None => work()?,
+    };
+    let distinct_hashes = processed
+        .iter()
+        .map(|p| p.sha256)
+        .collect::<HashSet<_>>()
+        .len();
 
     let base = if options.base_url.is_empty() || options.base_url.ends_with('/') {
         options.base_url.clone()
     } else {
         format!("{}/", options.base_url)
     };
-    let entries: Vec<ManifestEntry> = files
+    let entries: Vec<ManifestEntry> = processed
         .iter()
-        .zip(&processed)
         .zip(&signed)
-        .map(|((f, p), s)| {
-            let stored = if p.brotli {
-                format!("{}{BROTLI_SUFFIX}", f.path)
-            } else {
-                f.path.clone()
-            };
-            let file_name = encode_path(&stored);
-            let download_url = format!("{base}{file_name}");
-            ManifestEntry::new(file_name, s.to_string(), download_url)
+        .map(|(p, s)| {
+            let download_url = format!("{base}{}", p.file_name);
+            ManifestEntry::new(p.file_name.clone(), s.to_string(), download_url)
         })
         .collect();
     let manifest = Manifest::from_entries(entries, &options.limits)?;
@@ -156,7 +173,7 @@ pub fn create(
     let mut json = manifest.to_json();
     json.push('\n');
     std::fs::write(&json_path, json).map_err(|e| ManifestError::io(&json_path, e))?;
-    fsutil::commit(staging, out_dir, options.replace)?;
+    staging.commit()?;
 
     Ok(Created {
         manifest,
@@ -165,6 +182,7 @@ pub fn create(
         distinct_hashes,
         total_len: files.iter().map(|f| f.len).sum(),
         stored_len: processed.iter().map(|p| p.stored_len).sum(),
+        skipped_empty: listing.skipped_empty,
     })
 }
 
@@ -174,6 +192,7 @@ fn process(
     files_root: &Path,
     session: &SessionKey,
     no_brotli: &[&str],
+    limits: &Limits,
 ) -> Result<Processed, ManifestError> {
     let mut data = Zeroizing::new(Vec::new());
     File::open(&f.fs_path)
@@ -194,18 +213,18 @@ fn process(
         None
     };
     let brotli = compressed.is_some();
-    let (content, stored) = match compressed {
-        Some(c) => (c, format!("{}{BROTLI_SUFFIX}", f.path)),
-        None => (data, f.path.clone()),
-    };
-    let ciphertext = encrypt_cbc(session, &content);
-    let (mut file, path) = fsutil::create_file_in(files_root, &stored)?;
+    let (name, file_name) = EntryName::for_path(&f.path, brotli, limits)
+        .map_err(|rule| ManifestError::invalid(&f.path, rule))?;
+    let content = compressed.unwrap_or(data);
+    let ciphertext = session.encrypt_delta_file(&content);
+    let (mut file, path) = fs::create_file_in(files_root, name.stored())?;
     file.write_all(&ciphertext)
         .map_err(|e| ManifestError::io(&path, e))?;
     Ok(Processed {
         sha256,
         brotli,
         stored_len: ciphertext.len() as u64,
+        file_name,
     })
 }
 
@@ -217,44 +236,4 @@ fn brotli_compress(data: &[u8]) -> std::io::Result<Zeroizing<Vec<u8>>> {
     let mut input = data;
     brotli::BrotliCompress(&mut input, &mut *out, &params)?;
     Ok(out)
-}
-
-/// AES-128-CBC with PKCS#7 padding of one whole file, `spec/v2.md` 7: the same transform as
-/// [`crate::v2::Encryptor`], without its per-bundle RSA operations (a manifest wraps its
-/// session key once and signs each distinct hash once).
-pub(crate) fn encrypt_cbc(session: &SessionKey, plaintext: &[u8]) -> Vec<u8> {
-    let pad = BLOCK - plaintext.len() % BLOCK;
-    let mut buf = Vec::with_capacity(plaintext.len() + pad);
-    buf.extend_from_slice(plaintext);
-    buf.resize(plaintext.len() + pad, u8::try_from(pad).unwrap_or(16));
-    let mut cipher = cbc::Encryptor::<Aes128>::new(&Array(*session.key()), &Array(*session.iv()));
-    let (blocks, _) = Array::slice_as_chunks_mut(&mut buf);
-    cipher.encrypt_blocks(blocks);
-    buf
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::Write as _;
-
-    use super::*;
-    use crate::v2::Encryptor;
-    use otaseal_keys::KeySize;
-
-    /// The per-file transform is byte for byte what the V2 streaming encryptor produces.
-    #[test]
-    fn encrypt_cbc_matches_v2_encryptor() {
-        let key = PrivateKey::generate(KeySize::Rsa2048).unwrap();
-        let session = SessionKey::from_parts([3; 16], [9; 16]);
-        for len in [0usize, 1, 15, 16, 17, 100_000] {
-            let data: Vec<u8> = (0..len)
-                .map(|i| u8::try_from(i * 7 % 251).unwrap())
-                .collect();
-            let mut enc =
-                Encryptor::with_session_key(&key, ChecksumFormat::Hex, session.clone(), Vec::new());
-            enc.write_all(&data).unwrap();
-            let (expected, _) = enc.finish().unwrap();
-            assert_eq!(encrypt_cbc(&session, &data), expected, "len {len}");
-        }
-    }
 }

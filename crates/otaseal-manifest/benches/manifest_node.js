@@ -3,7 +3,7 @@
 // hashes (SHA-256 of i as 8-byte little-endian for i < 9,500; entries 9,500..10,000 repeat hash
 // (j * 19) % 9,500) and the same key, spec/vectors/capgo-cli/keys/k1.key.
 //
-// Run: node crates/otaseal-envelope/benches/manifest_node.js
+// Run: node crates/otaseal-manifest/benches/manifest_node.js
 // @capgo/cli signs every entry, duplicates included, one at a time on the main thread.
 'use strict'
 const crypto = require('node:crypto')

@@ -2,7 +2,11 @@ use core::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::Error;
+use otaseal_envelope::io::OutputError;
+use otaseal_envelope::v2::{DecryptError, EncryptError};
+use otaseal_keys::SignError;
+use otaseal_wire::LimitExceeded;
+use otaseal_wire::manifest::{Duplicate, NameError};
 
 /// Why a delta manifest could not be created, parsed or applied.
 ///
@@ -13,29 +17,23 @@ use crate::Error;
 #[non_exhaustive]
 pub enum ManifestError {
     /// `manifest.json` is not a JSON array of `{file_name, file_hash, download_url}` objects.
-    Json(String),
+    Json(serde_json::Error),
     /// An input is larger than a [`Limits`](otaseal_wire::Limits) field allows.
-    TooLarge {
-        /// What was too large (`"manifest.json"`, `"file_name"`, `"total size"`, ...).
-        what: &'static str,
-        /// The size found, in bytes (or entries).
-        len: u64,
-        /// The limit.
-        max: u64,
-    },
-    /// A file name is unsafe or malformed (`spec/v2.md` 9.2): absolute, `..`, empty segment,
-    /// backslash, NUL, drive letter, invalid percent-encoding, not UTF-8.
+    TooLarge(LimitExceeded),
+    /// A file name is unsafe or malformed (`spec/v2.md` 9.2).
     InvalidName {
         /// The name as received (escaped for display).
         name: String,
-        /// What is wrong with it.
-        reason: &'static str,
+        /// The rule it breaks.
+        rule: NameError,
     },
-    /// Two entries name the same file, or names that differ only by letter case, or a file is
-    /// also used as a folder of another entry.
+    /// Two entries (or two source files) name the same file once normalised and case-folded,
+    /// or a file is also used as a folder of another.
     DuplicateName {
-        /// The second name.
+        /// The second name (escaped for display).
         name: String,
+        /// Which name it collides with, and how.
+        duplicate: Duplicate,
     },
     /// A source file name contains a space: `@capgo/cli` refuses those for delta updates.
     SpaceInName {
@@ -52,7 +50,7 @@ pub enum ManifestError {
         /// The entry's `file_name`.
         name: String,
         /// The cause.
-        source: Error,
+        source: DecryptError,
     },
     /// A file failed verification: it was tampered with, belongs to another manifest or
     /// session key, is not the file its `file_hash` was signed for, or is not valid Brotli.
@@ -60,13 +58,12 @@ pub enum ManifestError {
         /// The entry's `file_name`.
         name: String,
     },
-    /// The destination folder exists and replacing it was not allowed.
-    DestinationExists {
-        /// The destination.
-        path: PathBuf,
-    },
-    /// The session key, the signing, or the randomness failed.
-    Envelope(Error),
+    /// The manifest's `ivSessionKey` does not open with the public key.
+    SessionKey(DecryptError),
+    /// Making the session key or signing a checksum failed.
+    Signing(EncryptError),
+    /// The output folder could not be created or given its name.
+    Output(OutputError),
     /// A file system operation failed.
     Io {
         /// The path concerned.
@@ -84,10 +81,20 @@ impl ManifestError {
         }
     }
 
-    pub(crate) fn invalid(name: &str, reason: &'static str) -> Self {
-        ManifestError::InvalidName {
+    pub(crate) fn invalid(name: &str, rule: NameError) -> Self {
+        match rule {
+            NameError::TooLong(e) => ManifestError::TooLarge(e),
+            rule => ManifestError::InvalidName {
+                name: display_name(name),
+                rule,
+            },
+        }
+    }
+
+    pub(crate) fn duplicate(name: &str, duplicate: Duplicate) -> Self {
+        ManifestError::DuplicateName {
             name: display_name(name),
-            reason,
+            duplicate,
         }
     }
 }
@@ -111,17 +118,14 @@ pub(crate) fn display_name(name: &str) -> String {
 impl fmt::Display for ManifestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ManifestError::Json(e) => write!(f, "manifest is not valid: {e}"),
-            ManifestError::TooLarge { what, len, max } => {
-                write!(f, "{what} is {len}, more than the limit of {max}")
+            ManifestError::Json(_) => f.write_str("manifest is not valid JSON of entries"),
+            ManifestError::TooLarge(e) => write!(f, "{e}"),
+            ManifestError::InvalidName { name, rule } => {
+                write!(f, "unsafe or invalid file name {name:?}: it {rule}")
             }
-            ManifestError::InvalidName { name, reason } => {
-                write!(f, "unsafe or invalid file name {name:?}: {reason}")
+            ManifestError::DuplicateName { name, duplicate } => {
+                write!(f, "file name {name:?} {duplicate}")
             }
-            ManifestError::DuplicateName { name } => write!(
-                f,
-                "file name {name:?} is used twice (names are compared ignoring letter case, and a file cannot also be a folder)"
-            ),
             ManifestError::SpaceInName { path } => write!(
                 f,
                 "file {path:?} has a space in its name; Capgo delta updates refuse such names, please rename the file"
@@ -131,20 +135,17 @@ impl fmt::Display for ManifestError {
                 "{} is a symbolic link; links are not followed, copy the file instead",
                 path.display()
             ),
-            ManifestError::FileHash { name, source } => {
-                write!(f, "file_hash of {name:?} is not usable: {source}")
+            ManifestError::FileHash { name, .. } => {
+                write!(f, "file_hash of {name:?} is not usable")
             }
             ManifestError::FileFailed { name } => write!(
                 f,
                 "file {name:?} failed verification: it was tampered with, or does not belong to this manifest and session key"
             ),
-            ManifestError::DestinationExists { path } => write!(
-                f,
-                "{} already exists and is not empty (allow replacing it to overwrite)",
-                path.display()
-            ),
-            ManifestError::Envelope(e) => write!(f, "{e}"),
-            ManifestError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            ManifestError::SessionKey(e) => write!(f, "{e}"),
+            ManifestError::Signing(e) => write!(f, "{e}"),
+            ManifestError::Output(e) => write!(f, "{e}"),
+            ManifestError::Io { path, .. } => write!(f, "{}", path.display()),
         }
     }
 }
@@ -152,16 +153,34 @@ impl fmt::Display for ManifestError {
 impl std::error::Error for ManifestError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            ManifestError::Json(e) => Some(e),
             ManifestError::FileHash { source, .. } => Some(source),
-            ManifestError::Envelope(e) => Some(e),
+            ManifestError::SessionKey(e) => e.source(),
+            ManifestError::Signing(e) => e.source(),
+            ManifestError::Output(e) => e.source(),
             ManifestError::Io { source, .. } => Some(source),
             _ => None,
         }
     }
 }
 
-impl From<Error> for ManifestError {
-    fn from(e: Error) -> Self {
-        ManifestError::Envelope(e)
+impl From<OutputError> for ManifestError {
+    fn from(e: OutputError) -> Self {
+        match e {
+            OutputError::Symlink(path) => ManifestError::Symlink { path },
+            e => ManifestError::Output(e),
+        }
+    }
+}
+
+impl From<EncryptError> for ManifestError {
+    fn from(e: EncryptError) -> Self {
+        ManifestError::Signing(e)
+    }
+}
+
+impl From<SignError> for ManifestError {
+    fn from(e: SignError) -> Self {
+        ManifestError::Signing(EncryptError::Signing(e))
     }
 }

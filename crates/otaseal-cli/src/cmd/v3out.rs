@@ -1,0 +1,54 @@
+//! Output shared by the V3 commands (`seal`, `open`): the header as JSON and failures with their
+//! `spec/v3.md` 7.1 codes.
+
+use otaseal_envelope::v3::{self, OpenError, SealError};
+use serde_json::{Value, json};
+
+use crate::util::{format_time, print_json};
+
+/// The header as JSON: public values only (fingerprints, sizes, context).
+pub(crate) fn header_json(h: &v3::Header) -> Value {
+    let c = h.context();
+    json!({
+        "format": "otaseal-v3",
+        "suite": h.suite().name(),
+        "suite_id": h.suite().id(),
+        "signer": h.signer().to_string(),
+        "app_id": c.app_id,
+        "channel": c.channel,
+        "bundle_version": c.bundle_version,
+        "sequence": c.sequence,
+        "created_at": c.created_at,
+        "created_at_rfc3339": format_time(c.created_at),
+        "expires_at": c.expires_at,
+        "expires_at_rfc3339": format_time(c.expires_at),
+        "plaintext_len": h.plaintext_len(),
+        "chunk_size": h.chunk_size(),
+        "chunk_count": h.chunk_count(),
+        "recipients": h.recipients().iter().map(|r| json!({
+            "fingerprint": r.fingerprint.to_string(),
+            "wrapped_key_len": r.wrapped_key.len(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Prints `{"ok": false, "error": code, "message": ...}` when `json`, then returns the error
+/// with its code (`spec/v3.md` section 7.1).
+fn fail(code: &'static str, e: anyhow::Error, json: bool) -> anyhow::Error {
+    if json {
+        let _ = print_json(&json!({"ok": false, "error": code, "message": format!("{e:#}")}));
+    }
+    e.context(format!("[{code}]"))
+}
+
+/// [`fail`] for an opening failure.
+pub(crate) fn fail_open(e: OpenError, json: bool) -> anyhow::Error {
+    let code = e.code();
+    fail(code, e.into(), json)
+}
+
+/// [`fail`] for a sealing failure.
+pub(crate) fn fail_seal(e: SealError, json: bool) -> anyhow::Error {
+    let code = e.code();
+    fail(code, e.into(), json)
+}

@@ -1,0 +1,119 @@
+//! The private-key operations otaseal needs, behind one trait so that a key can live in
+//! memory, in OpenSSL or in a hardware token (`spec/keys.md` section 7).
+//!
+//! Every producer and every V3 verifier in otaseal takes a `&dyn Signer` (or `impl Signer`),
+//! never a key type. [`PrivateKey`](crate::PrivateKey) is the in-memory RustCrypto backend.
+//!
+//! These are RSA primitives, not protocols: [`Signer::sign_type1`] signs whatever bytes it is
+//! given. Call them through `otaseal-envelope` (which feeds them only the payloads of
+//! `spec/v2.md` and `spec/v3.md`) unless you are writing a backend.
+
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::PublicKey;
+
+/// A private RSA key, wherever it is kept.
+///
+/// Implementations must be deterministic where the scheme is (type-1 signing gives one block
+/// per payload, byte for byte what Node's `privateEncrypt` gives), blind their private-key
+/// operations, and never return a partial result.
+pub trait Signer: Send + Sync + fmt::Debug {
+    /// The public half.
+    fn public_key(&self) -> &PublicKey;
+
+    /// RSASP1 over `00 01 FF.. 00 payload` of the modulus length: PKCS#1 v1.5 signature padding
+    /// with no DigestInfo (RFC 8017 9.2 step 5 without the hash). Capgo V2's session-key wrap
+    /// and signed checksum (`spec/v2.md` section 6); PKCS#11 `CKM_RSA_PKCS`; OpenSSL
+    /// `RSA_private_encrypt` with `RSA_PKCS1_PADDING`.
+    ///
+    /// # Errors
+    /// [`SignError`]; [`SignError::PayloadTooLong`] if fewer than 8 padding bytes would remain.
+    fn sign_type1(&self, payload: &[u8]) -> Result<Vec<u8>, SignError>;
+
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt (RFC 8017 8.1) over a message
+    /// whose SHA-256 is `digest`: V3 headers and rotation statements (`spec/v3.md` section 5).
+    ///
+    /// # Errors
+    /// [`SignError`].
+    fn sign_pss_sha256(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError>;
+
+    /// RSAES-OAEP-DECRYPT with SHA-256, MGF1-SHA-256 and `label` (RFC 8017 7.1.2): the V3
+    /// recipient's content-key unwrap (`spec/v3.md` section 4).
+    ///
+    /// # Errors
+    /// [`SignError::Decryption`] for any ciphertext that does not decrypt: one opaque error,
+    /// whatever the cause.
+    fn decrypt_oaep_sha256(
+        &self,
+        label: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SignError>;
+}
+
+impl<S: Signer + ?Sized> Signer for &S {
+    fn public_key(&self) -> &PublicKey {
+        (**self).public_key()
+    }
+
+    fn sign_type1(&self, payload: &[u8]) -> Result<Vec<u8>, SignError> {
+        (**self).sign_type1(payload)
+    }
+
+    fn sign_pss_sha256(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
+        (**self).sign_pss_sha256(digest)
+    }
+
+    fn decrypt_oaep_sha256(
+        &self,
+        label: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SignError> {
+        (**self).decrypt_oaep_sha256(label, ciphertext)
+    }
+}
+
+/// A private-key operation failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The payload does not fit a type-1 block of this key's modulus length.
+    PayloadTooLong {
+        /// The payload length in bytes.
+        len: usize,
+        /// The modulus length in bytes.
+        modulus_len: usize,
+    },
+    /// The ciphertext does not decrypt (opaque: no detail, no oracle).
+    Decryption,
+    /// The in-memory RustCrypto backend failed.
+    Rsa(rsa::Error),
+    /// The operating system's random number generator failed (blinding, salts).
+    Random,
+}
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignError::PayloadTooLong { len, modulus_len } => write!(
+                f,
+                "a {len}-byte payload does not fit a type-1 block of a {modulus_len}-byte key"
+            ),
+            SignError::Decryption => f.write_str("RSA-OAEP decryption failed"),
+            SignError::Rsa(_) => f.write_str("the RSA private-key operation failed"),
+            SignError::Random => {
+                f.write_str("the operating system's random number generator failed")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SignError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SignError::Rsa(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Running the `otaseal` binary from a test: one helper for every CLI test file.
+//!
+//! ```ignore
+//! let cli = Cli::new(env!("CARGO_BIN_EXE_otaseal"));
+//! let out = cli.run(&["key", "inspect", "k1.pub", "--json"]);
+//! out.success();
+//! assert_eq!(out.json()["bits"], 2048);
+//! ```
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// The binary under test, with a working folder.
+#[derive(Debug)]
+pub struct Cli {
+    bin: PathBuf,
+    dir: Option<PathBuf>,
+    env: Vec<(String, String)>,
+}
+
+impl Cli {
+    /// The binary at `bin` (pass `env!("CARGO_BIN_EXE_otaseal")`).
+    #[must_use]
+    pub fn new(bin: impl Into<PathBuf>) -> Self {
+        Self {
+            bin: bin.into(),
+            dir: None,
+            env: Vec::new(),
+        }
+    }
+
+    /// Runs in `dir`.
+    #[must_use]
+    pub fn in_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Sets an environment variable for every run.
+    #[must_use]
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
+        let mut c = Command::new(&self.bin);
+        c.args(args);
+        if let Some(d) = &self.dir {
+            c.current_dir(d);
+        }
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs with `args` and no standard input.
+    #[must_use]
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Run {
+        let out = self
+            .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.bin.display()));
+        Run::new(args, out)
+    }
+
+    /// Runs with `args`, writing `stdin` to its standard input.
+    #[must_use]
+    pub fn run_with_stdin<S: AsRef<OsStr>>(&self, args: &[S], stdin: &[u8]) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.bin.display()));
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        Run::new(args, child.wait_with_output().unwrap())
+    }
+}
+
+/// What one run printed, with assertions that show both streams on failure.
+#[derive(Debug)]
+pub struct Run {
+    /// The arguments, for messages.
+    pub args: String,
+    /// The process output.
+    pub output: Output,
+}
+
+impl Run {
+    fn new<S: AsRef<OsStr>>(args: &[S], output: Output) -> Self {
+        let args = args
+            .iter()
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self { args, output }
+    }
+
+    /// Standard output, as text.
+    #[must_use]
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    /// Standard error, as text.
+    #[must_use]
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// The exit code.
+    #[must_use]
+    pub fn code(&self) -> Option<i32> {
+        self.output.status.code()
+    }
+
+    /// Asserts exit code 0; returns `self`.
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert!(
+            self.output.status.success(),
+            "otaseal {} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+            self.args,
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    /// Asserts a non-zero exit code and that standard error contains `needle`; returns `self`.
+    #[track_caller]
+    pub fn failure(&self, needle: &str) -> &Self {
+        assert!(
+            !self.output.status.success(),
+            "otaseal {} succeeded but should have failed\nstdout:\n{}",
+            self.args,
+            self.stdout()
+        );
+        assert!(
+            self.stderr().contains(needle),
+            "otaseal {}: stderr lacks {needle:?}\nstderr:\n{}",
+            self.args,
+            self.stderr()
+        );
+        self
+    }
+
+    /// Standard output parsed as JSON.
+    #[track_caller]
+    #[must_use]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "otaseal {}: stdout is not JSON ({e})\nstdout:\n{}\nstderr:\n{}",
+                self.args,
+                self.stdout(),
+                self.stderr()
+            )
+        })
+    }
+}
