@@ -119,6 +119,35 @@ impl DecodedKey {
         }
     }
 
+    /// The private key, or [`KeyError::WrongKind`] for a public key.
+    ///
+    /// # Errors
+    /// [`KeyError::WrongKind`].
+    pub fn into_private(self) -> Result<PrivateKey, KeyError> {
+        match self {
+            DecodedKey::Private { key, .. } => Ok(*key),
+            DecodedKey::Public { .. } => Err(KeyError::WrongKind {
+                expected: KeyKind::Private,
+                found: KeyKind::Public,
+            }),
+        }
+    }
+
+    /// The public key, or [`KeyError::WrongKind`] for a private key (a device must never hold
+    /// one; take [`public_key`](Self::public_key) to accept both on purpose).
+    ///
+    /// # Errors
+    /// [`KeyError::WrongKind`].
+    pub fn into_public(self) -> Result<PublicKey, KeyError> {
+        match self {
+            DecodedKey::Public { key, .. } => Ok(key),
+            DecodedKey::Private { .. } => Err(KeyError::WrongKind {
+                expected: KeyKind::Public,
+                found: KeyKind::Private,
+            }),
+        }
+    }
+
     /// The public key (the key itself, or the public half of a private key).
     #[must_use]
     pub fn public_key(&self) -> &PublicKey {

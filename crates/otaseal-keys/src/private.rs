@@ -5,7 +5,7 @@ use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
 use rsa::pkcs8::EncodePrivateKey;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
-use crate::decode::{self, Container, DecodedKey, KeyEncoding, KeyKind};
+use crate::decode;
 use crate::{KeyError, PublicKey, SignError, Signer};
 
 /// The RSA modulus sizes otaseal generates (`spec/keys.md` section 2).
@@ -96,29 +96,9 @@ impl PrivateKey {
     /// # Errors
     /// [`KeyError`] naming the problem; [`KeyError::WrongKind`] for a public key.
     pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<Self, KeyError> {
-        Ok(Self::from_bytes_with_encoding(bytes, limits)?.0)
+        decode::decode_any(bytes, limits)?.into_private()
     }
 
-    /// Like [`from_bytes`](Self::from_bytes), and also says how the key was encoded.
-    ///
-    /// # Errors
-    /// As [`from_bytes`](Self::from_bytes).
-    pub fn from_bytes_with_encoding(
-        bytes: &[u8],
-        limits: &Limits,
-    ) -> Result<(Self, KeyEncoding, Container), KeyError> {
-        match decode::decode_any(bytes, limits)? {
-            DecodedKey::Private {
-                key,
-                encoding,
-                container,
-            } => Ok((*key, encoding, container)),
-            DecodedKey::Public { .. } => Err(KeyError::WrongKind {
-                expected: KeyKind::Private,
-                found: KeyKind::Public,
-            }),
-        }
-    }
 
     /// The public half.
     #[must_use]

@@ -5,7 +5,7 @@ use rsa::pkcs1::{DecodeRsaPublicKey, EncodeRsaPublicKey, LineEnding};
 use rsa::pkcs8::EncodePublicKey;
 use rsa::traits::PublicKeyParts;
 
-use crate::decode::{self, Container, DecodedKey, KeyEncoding, KeyKind};
+use crate::decode;
 use crate::{CAPGO_KEY_BITS, Fingerprint, KeyError, KeySize};
 
 /// An RSA public key: what a device holds, and what verifies V2 bundles.
@@ -54,29 +54,9 @@ impl PublicKey {
     /// # Errors
     /// [`KeyError`] naming the problem; [`KeyError::WrongKind`] for a private key.
     pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<Self, KeyError> {
-        Ok(Self::from_bytes_with_encoding(bytes, limits)?.0)
+        decode::decode_any(bytes, limits)?.into_public()
     }
 
-    /// Like [`from_bytes`](Self::from_bytes), and also says how the key was encoded.
-    ///
-    /// # Errors
-    /// As [`from_bytes`](Self::from_bytes).
-    pub fn from_bytes_with_encoding(
-        bytes: &[u8],
-        limits: &Limits,
-    ) -> Result<(Self, KeyEncoding, Container), KeyError> {
-        match decode::decode_any(bytes, limits)? {
-            DecodedKey::Public {
-                key,
-                encoding,
-                container,
-            } => Ok((key, encoding, container)),
-            DecodedKey::Private { .. } => Err(KeyError::WrongKind {
-                expected: KeyKind::Public,
-                found: KeyKind::Private,
-            }),
-        }
-    }
 
     /// Reads a PKCS#1 `RSA PUBLIC KEY` PEM, the form of `.capgo_key_v2.pub` and of
     /// capacitor.config's `publicKey`.

@@ -42,8 +42,13 @@ fn every_capgo_cli_key_loads_with_the_config_key_id() {
         let dir = vectors().join("capgo-cli");
         let private = std::fs::read(dir.join(entry["private"].as_str().unwrap())).unwrap();
         let public = std::fs::read(dir.join(entry["public"].as_str().unwrap())).unwrap();
-        let (sk, enc, cont) = PrivateKey::from_bytes_with_encoding(&private, &L).unwrap();
-        assert_eq!((enc, cont), (KeyEncoding::Pkcs1, Container::Pem), "{name}");
+        let decoded = otaseal_keys::decode_any(&private, &L).unwrap();
+        assert_eq!(
+            (decoded.encoding(), decoded.container()),
+            (KeyEncoding::Pkcs1, Container::Pem),
+            "{name}"
+        );
+        let sk = decoded.into_private().unwrap();
         let pk = PublicKey::from_bytes(&public, &L).unwrap();
         assert_eq!(
             sk.public_key(),

@@ -199,19 +199,28 @@ pub struct BatchRecord {
 }
 
 impl BatchRecord {
-    fn failed(entry: &BatchEntry, new_name: Option<String>, error: String, run: u32) -> Self {
+    /// A record of `entry` with nothing known yet but its outcome.
+    fn new(entry: &BatchEntry, status: Status, run: u32) -> Self {
         Self {
             old_name: entry.file.clone(),
-            new_name,
+            new_name: None,
             v1_iv_session_key: entry.iv_session_key.clone(),
             iv_session_key: None,
             checksum: None,
             sha256: None,
             crc32: None,
             size: None,
-            status: Status::Failed,
-            error: Some(error),
+            status,
+            error: None,
             run,
+        }
+    }
+
+    fn failed(entry: &BatchEntry, new_name: Option<String>, error: String, run: u32) -> Self {
+        Self {
+            new_name,
+            error: Some(error),
+            ..Self::new(entry, Status::Failed, run)
         }
     }
 }
@@ -460,19 +469,7 @@ fn migrate_entry(
         ));
     }
     let ctx = |e: MigrateError| format!("{}: {}", src.display(), chain(&e));
-    let mut record = BatchRecord {
-        old_name: entry.file.clone(),
-        new_name: None,
-        v1_iv_session_key: entry.iv_session_key.clone(),
-        iv_session_key: None,
-        checksum: None,
-        sha256: None,
-        crc32: None,
-        size: None,
-        status: Status::Verified,
-        error: None,
-        run: 0,
-    };
+    let mut record = BatchRecord::new(entry, Status::Verified, 0);
     if dry_run {
         let v = migrator.check_v1_file(src, &ivsk, crc).map_err(ctx)?;
         record.crc32 = Some(v.crc32.to_string());

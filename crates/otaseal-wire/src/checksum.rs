@@ -25,21 +25,11 @@ use crate::{Field, Limits, WireError, check_rsa_block_len};
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sha256Checksum([u8; 32]);
 
+crate::bytes32_newtype!(Sha256Checksum, "digest");
+
 impl Sha256Checksum {
     /// Length of the digest in bytes.
     pub const LEN: usize = 32;
-
-    /// Wraps a raw digest.
-    #[must_use]
-    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The raw digest.
-    #[must_use]
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
 
     /// The 64-character lower-case hex form.
     #[must_use]

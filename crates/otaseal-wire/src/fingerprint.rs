@@ -25,21 +25,11 @@ use crate::{Field, WireError};
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 32]);
 
+crate::bytes32_newtype!(Fingerprint, "fingerprint");
+
 impl Fingerprint {
     /// The prefix of the text form.
     pub const PREFIX: &'static str = "sha256:";
-
-    /// Wraps the raw fingerprint bytes (for example read from a V3 header).
-    #[must_use]
-    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The 32 raw bytes.
-    #[must_use]
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
 }
 
 impl fmt::Display for Fingerprint {

@@ -31,6 +31,26 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 extern crate alloc;
+
+/// `from_bytes` and `as_bytes` of a newtype over 32 bytes (a SHA-256 value).
+macro_rules! bytes32_newtype {
+    ($t:ident, $what:literal) => {
+        impl $t {
+            #[doc = concat!("Wraps the raw ", $what, ".")]
+            #[must_use]
+            pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+                Self(bytes)
+            }
+
+            #[doc = concat!("The 32 raw bytes of the ", $what, ".")]
+            #[must_use]
+            pub const fn as_bytes(&self) -> &[u8; 32] {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use bytes32_newtype;
 #[cfg(test)]
 extern crate std;
 

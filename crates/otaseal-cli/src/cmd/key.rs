@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use otaseal_keys::{
     CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, KeySize, Limits, PrivateKey, decode_any,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::util::{find_config, load_public_key, print_json, read_bounded, write_atomic};
 
@@ -111,6 +111,44 @@ pub(crate) fn write_new_key_pair(
     Ok(key)
 }
 
+/// The JSON fields both `key create` and `migrate keys` print about a new key pair.
+pub(crate) fn key_pair_json(
+    private_path: &Path,
+    public_path: &Path,
+    public: &otaseal_keys::PublicKey,
+) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("private".into(), json!(private_path.display().to_string()));
+    m.insert("public".into(), json!(public_path.display().to_string()));
+    m.insert("key_id".into(), json!(public.key_id().as_str()));
+    m.insert("fingerprint".into(), json!(public.fingerprint().to_string()));
+    m
+}
+
+/// The text both `key create` and `migrate keys` print about a new key pair; `label` prefixes
+/// each name ("V2 " for the migration).
+pub(crate) fn print_key_pair(
+    label: &str,
+    private_path: &Path,
+    public_path: &Path,
+    public: &otaseal_keys::PublicKey,
+) {
+    let w = label.len() + 13;
+    let line = |name: &str, value: &dyn std::fmt::Display| {
+        println!("{:<w$}{value}", format!("{label}{name}:"));
+    };
+    line(
+        "private key",
+        &format_args!(
+            "{} (keep it secret, never ship it in an app)",
+            private_path.display()
+        ),
+    );
+    line("public key", &public_path.display());
+    line("key id", public.key_id());
+    line("fingerprint", &public.fingerprint());
+}
+
 fn create(a: &CreateArgs) -> Result<()> {
     let size = KeySize::try_from(a.bits)?;
     let (private_path, public_path) = key_pair_paths(&a.dir);
@@ -125,20 +163,13 @@ fn create(a: &CreateArgs) -> Result<()> {
     let key = write_new_key_pair(&private_path, &public_path, size, a.force)?;
     let public = key.public_key();
     if a.json {
-        print_json(&json!({
-            "private": private_path.display().to_string(),
-            "public": public_path.display().to_string(),
-            "key_id": public.key_id().as_str(),
-            "fingerprint": public.fingerprint().to_string(),
-        }))?;
+        print_json(&Value::Object(key_pair_json(
+            &private_path,
+            &public_path,
+            public,
+        )))?;
     } else {
-        println!(
-            "private key: {} (keep it secret, never ship it in an app)",
-            private_path.display()
-        );
-        println!("public key:  {}", public_path.display());
-        println!("key id:      {}", public.key_id());
-        println!("fingerprint: {}", public.fingerprint());
+        print_key_pair("", &private_path, &public_path, public);
         if !public.capgo_compatible() {
             eprintln!(
                 "warning: RSA-{} keys are not accepted by Capgo devices (RSA-2048 only)",

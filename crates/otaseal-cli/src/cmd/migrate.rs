@@ -17,7 +17,9 @@ use otaseal_migrate::{MigrateError, Migrator};
 use otaseal_wire::{ChecksumFormat, Crc32Checksum, IvSessionKey};
 use serde_json::json;
 
-use crate::cmd::key::{key_pair_paths, refuse_existing, write_new_key_pair};
+use crate::cmd::key::{
+    key_pair_json, key_pair_paths, print_key_pair, refuse_existing, write_new_key_pair,
+};
 use crate::util::{
     arg_or_file, find_config, load_private_key, load_public_key, parse_checksum_format, print_json,
     read_bounded, sibling, write_atomic,
@@ -375,23 +377,17 @@ fn keys(a: &KeysArgs) -> Result<()> {
     let key = write_new_key_pair(&private_path, &public_path, KeySize::Rsa2048, a.force)?;
     let public = key.public_key();
     if a.json {
-        print_json(&json!({
-            "v1_private": v1_private_path.display().to_string(),
-            "v1_public": v1_public.as_ref().map(|_| v1_public_path.display().to_string()),
-            "v1_fingerprint": v1_fingerprint,
-            "private": private_path.display().to_string(),
-            "public": public_path.display().to_string(),
-            "key_id": public.key_id().as_str(),
-            "fingerprint": public.fingerprint().to_string(),
-        }))?;
-    } else {
-        println!(
-            "V2 private key: {} (keep it secret, never ship it in an app)",
-            private_path.display()
+        let mut v = serde_json::Map::new();
+        v.insert("v1_private".into(), json!(v1_private_path.display().to_string()));
+        v.insert(
+            "v1_public".into(),
+            json!(v1_public.as_ref().map(|_| v1_public_path.display().to_string())),
         );
-        println!("V2 public key:  {}", public_path.display());
-        println!("key id:         {}", public.key_id());
-        println!("fingerprint:    {}", public.fingerprint());
+        v.insert("v1_fingerprint".into(), json!(v1_fingerprint));
+        v.extend(key_pair_json(&private_path, &public_path, public));
+        print_json(&serde_json::Value::Object(v))?;
+    } else {
+        print_key_pair("V2 ", &private_path, &public_path, public);
         println!(
             "next: otaseal migrate config --key {}, then otaseal migrate batch LIST.json --out-dir DIR",
             public_path.display()
