@@ -168,3 +168,46 @@ impl Run {
         })
     }
 }
+
+/// Runs `bin` with `args` in `cwd` (the current folder when `None`), with no standard input.
+#[must_use]
+pub fn output<S: AsRef<OsStr>>(bin: &str, args: &[S], cwd: Option<&Path>) -> Output {
+    let cli = Cli::new(bin);
+    let cli = match cwd {
+        Some(d) => cli.in_dir(d),
+        None => cli,
+    };
+    cli.run(args).output
+}
+
+/// Asserts a successful run and parses its standard output as JSON (showing standard error
+/// on failure).
+#[track_caller]
+#[must_use]
+pub fn json_ok(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json_of(out)
+}
+
+/// Parses a run's standard output as JSON, whatever its exit code.
+#[track_caller]
+#[must_use]
+pub fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: stdout {:?} stderr {:?}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// A run's standard error, as text.
+#[must_use]
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

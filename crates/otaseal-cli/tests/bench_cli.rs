@@ -9,15 +9,12 @@
     reason = "test code"
 )]
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 fn otaseal(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otaseal"))
-        .args(args)
-        .output()
-        .expect("run otaseal")
+    otaseal_testkit::cli::output(env!("CARGO_BIN_EXE_otaseal"), args, None)
 }
 
 const MEASUREMENTS: [(&str, &str); 6] = [

@@ -9,38 +9,18 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use otaseal_testkit::cli::json_ok as json;
+use otaseal_testkit::entries as names;
 use serde_json::Value;
 
 fn otaseal(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otaseal"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    otaseal_testkit::cli::output(env!("CARGO_BIN_EXE_otaseal"), args, Some(cwd))
 }
 
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors/capgo-cli")
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+    otaseal_testkit::vectors("capgo-cli")
 }
 
 #[test]
@@ -133,7 +113,7 @@ fn key_save_updates_capacitor_config() {
         "{\n  \"appId\": \"com.example.app\",\n  \"webDir\": \"dist\"\n}\n",
     )
     .unwrap();
-    json(&otaseal(&["key", "create"], dir.path()).clone_ok());
+    let _ = json(&otaseal(&["key", "create", "--json"], dir.path()));
     let out = json(&otaseal(&["key", "save", "--json"], dir.path()));
     assert_eq!(out["config"], "capacitor.config.json");
     let cfg: Value =
@@ -146,22 +126,6 @@ fn key_save_updates_capacitor_config() {
         std::fs::read_to_string(dir.path().join(".capgo_key_v2.pub")).unwrap()
     );
     assert_eq!(cfg["appId"], "com.example.app");
-}
-
-trait CloneOk {
-    fn clone_ok(self) -> Output;
-}
-impl CloneOk for Output {
-    /// `key create` prints text, not JSON: turn it into an empty JSON object once it succeeded.
-    fn clone_ok(mut self) -> Output {
-        assert!(
-            self.status.success(),
-            "{}",
-            String::from_utf8_lossy(&self.stderr)
-        );
-        self.stdout = b"{}".to_vec();
-        self
-    }
 }
 
 #[test]

@@ -11,19 +11,16 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 fn keys() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors/capgo-cli/keys")
+    otaseal_testkit::vectors("capgo-cli/keys")
 }
 
 fn otaseal(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otaseal"))
-        .args(args)
-        .output()
-        .unwrap()
+    otaseal_testkit::cli::output(env!("CARGO_BIN_EXE_otaseal"), args, None)
 }
 
 fn ok(args: &[&str]) -> String {

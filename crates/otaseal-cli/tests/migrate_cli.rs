@@ -12,47 +12,23 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use otaseal_keys::{Limits, PrivateKey, PublicKey};
+use otaseal_testkit::cli::{json_ok, stderr};
+use otaseal_testkit::entries as names;
 use serde_json::{Value, json};
 
 fn otaseal(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otaseal"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
-
-fn json_ok(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    otaseal_testkit::cli::output(env!("CARGO_BIN_EXE_otaseal"), args, Some(cwd))
 }
 
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors/capgo-cli")
+    otaseal_testkit::vectors("capgo-cli")
 }
 
 fn key_path(name: &str) -> String {
     vectors().join("keys").join(name).display().to_string()
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 fn manifest() -> Value {

@@ -10,18 +10,15 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use otaseal_testkit::cli::json_of;
 use serde_json::Value;
 
 const APP: &str = "com.example.app";
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_otaseal"))
-}
-
 fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors/v3")
+    otaseal_testkit::vectors("v3")
 }
 
 fn key(name: &str, ext: &str) -> String {
@@ -32,17 +29,7 @@ fn key(name: &str, ext: &str) -> String {
 }
 
 fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: stdout {:?} stderr {:?}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    otaseal_testkit::cli::output(env!("CARGO_BIN_EXE_otaseal"), args, None)
 }
 
 fn sample(len: usize) -> Vec<u8> {

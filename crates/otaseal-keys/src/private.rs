@@ -99,7 +99,6 @@ impl PrivateKey {
         decode::decode_any(bytes, limits)?.into_private()
     }
 
-
     /// The public half.
     #[must_use]
     pub fn public_key(&self) -> &PublicKey {

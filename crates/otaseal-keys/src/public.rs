@@ -57,7 +57,6 @@ impl PublicKey {
         decode::decode_any(bytes, limits)?.into_public()
     }
 
-
     /// Reads a PKCS#1 `RSA PUBLIC KEY` PEM, the form of `.capgo_key_v2.pub` and of
     /// capacitor.config's `publicKey`.
     ///

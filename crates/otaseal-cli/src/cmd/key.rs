@@ -121,7 +121,10 @@ pub(crate) fn key_pair_json(
     m.insert("private".into(), json!(private_path.display().to_string()));
     m.insert("public".into(), json!(public_path.display().to_string()));
     m.insert("key_id".into(), json!(public.key_id().as_str()));
-    m.insert("fingerprint".into(), json!(public.fingerprint().to_string()));
+    m.insert(
+        "fingerprint".into(),
+        json!(public.fingerprint().to_string()),
+    );
     m
 }
 

@@ -378,10 +378,17 @@ fn keys(a: &KeysArgs) -> Result<()> {
     let public = key.public_key();
     if a.json {
         let mut v = serde_json::Map::new();
-        v.insert("v1_private".into(), json!(v1_private_path.display().to_string()));
+        v.insert(
+            "v1_private".into(),
+            json!(v1_private_path.display().to_string()),
+        );
         v.insert(
             "v1_public".into(),
-            json!(v1_public.as_ref().map(|_| v1_public_path.display().to_string())),
+            json!(
+                v1_public
+                    .as_ref()
+                    .map(|_| v1_public_path.display().to_string())
+            ),
         );
         v.insert("v1_fingerprint".into(), json!(v1_fingerprint));
         v.extend(key_pair_json(&private_path, &public_path, public));
