@@ -42,7 +42,7 @@ fn every_capgo_cli_key_loads_with_the_config_key_id() {
         let dir = vectors().join("capgo-cli");
         let private = std::fs::read(dir.join(entry["private"].as_str().unwrap())).unwrap();
         let public = std::fs::read(dir.join(entry["public"].as_str().unwrap())).unwrap();
-        let decoded = otaseal_keys::decode_any(&private, &L).unwrap();
+        let decoded = decode_any(&private, &L).unwrap();
         assert_eq!(
             (decoded.encoding(), decoded.container()),
             (KeyEncoding::Pkcs1, Container::Pem),
