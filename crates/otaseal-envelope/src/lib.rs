@@ -51,8 +51,11 @@ mod cbc;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 pub mod io;
+mod pipe;
 mod rsa_ops;
 pub mod v2;
+#[cfg(feature = "v3")]
+#[cfg_attr(docsrs, doc(cfg(feature = "v3")))]
 pub mod v3;
 
 /// Size of the streaming buffer: memory use of the streaming functions does not grow with

@@ -3,13 +3,13 @@ use std::path::Path;
 
 use otaseal_keys::PublicKey;
 use otaseal_wire::{IvSessionKey, Limit, Limits, Sha256Checksum, SignedChecksum};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::{DecryptError, SessionKey, recover_checksum};
 use crate::cbc;
 use crate::io::{Existing, Mode, PendingFile};
+use crate::pipe::Sha256Pipe;
 
 /// What a decryption checks the plaintext against.
 #[derive(Clone, Copy, Debug)]
@@ -65,13 +65,16 @@ pub fn decrypt_stream<R: Read, W: Write>(
         Verification::UnsafeSkipVerification => None,
     };
     let session = SessionKey::open(key, iv_session_key)?;
-    let mut hasher = Sha256::new();
+    // The SHA-256 runs on a second core for large bundles: decryption, writing and hashing
+    // overlap, and nothing is released before the verdict below.
+    let mut hasher = Sha256Pipe::new();
     let body = cbc::decrypt_stream(reader, session.key(), session.iv(), limits, |plain| {
+        writer.write_all(plain)?;
         hasher.update(plain);
-        writer.write_all(plain)
+        Ok(())
     })?;
     writer.flush()?;
-    let checksum = Sha256Checksum::from_bytes(hasher.finalize().into());
+    let checksum = Sha256Checksum::from_bytes(hasher.finalize());
     // One verdict for padding and checksum together: no padding oracle.
     let sum_ok = match expected {
         Some(want) => want.as_bytes().ct_eq(checksum.as_bytes()),
