@@ -102,15 +102,7 @@ mod tests {
         SignedChecksum::new(ChecksumFormat::Hex, vec![3; len])
     }
 
-    fn rules(r: Result<UpdateAvailable, ValidationErrors>) -> Vec<String> {
-        match r {
-            Ok(_) => vec![],
-            Err(e) => e
-                .iter()
-                .map(|e| format!("{} {}", e.field(), e.rule()))
-                .collect(),
-        }
-    }
+    use crate::error::field_rules as rules;
 
     #[test]
     fn builds_valid_responses() {

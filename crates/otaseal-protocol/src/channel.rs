@@ -206,8 +206,6 @@ impl ChannelRequest {
     }
 }
 
-read::deserialize_by_reading!(ChannelRequest);
-
 /// The query parameters of a `list` (GET) channel request, as the server reads them: every
 /// value a string, booleans as `"true"` / `"false"` (Android adds each info field with
 /// `value.toString()`).
@@ -318,8 +316,6 @@ fn query_to_body(r: &mut Reader<'_>, params: Map<String, Value>) -> Map<String, 
     body
 }
 
-message_methods!(ChannelListQuery, "a channel list query");
-
 /// A `set` or `delete` success: `{"status": "ok"}`, with `allowSet: true` from plugin
 /// 5.34 / 6.34 / 7.34 / 8.0 on (the plugin then stores the channel locally); `unset: true`
 /// tells Android to clear its stored channel.
@@ -376,8 +372,6 @@ impl ChannelStatus {
     }
 }
 
-read::deserialize_by_reading!(ChannelStatus);
-
 /// A `get` success: the device's channel and whether it is an override.
 ///
 /// ```
@@ -431,8 +425,6 @@ impl ChannelCurrent {
         })
     }
 }
-
-read::deserialize_by_reading!(ChannelCurrent);
 
 /// One channel of a `list` answer. Android requires a numeric `id`.
 ///
@@ -490,8 +482,6 @@ impl ChannelInfo {
         })
     }
 }
-
-read::deserialize_by_reading!(ChannelInfo);
 
 /// A response of the channel endpoint. Which success shape applies depends on the method, so
 /// reading takes it; any object with an `error` key (or, for `set`, a `kind` key, which
@@ -603,9 +593,13 @@ impl ChannelResponse {
     }
 }
 
+message_methods!(ChannelListQuery: "a channel list query");
+read::deserialize_by_reading!(ChannelRequest, ChannelStatus, ChannelCurrent, ChannelInfo);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::field_rules;
     use serde_json::json;
 
     fn body() -> Value {
@@ -622,18 +616,11 @@ mod tests {
 
     fn rules(v: &Value, m: ChannelMethod) -> Vec<String> {
         let bytes = serde_json::to_vec(v).unwrap();
-        let r = if m == ChannelMethod::List {
-            ChannelListQuery::parse(&bytes, &Limits::DEFAULT).map(|_| ())
+        field_rules(if m == ChannelMethod::List {
+            ChannelListQuery::parse(&bytes, &Limits::DEFAULT).map(drop)
         } else {
-            ChannelRequest::parse(&bytes, m, &Limits::DEFAULT).map(|_| ())
-        };
-        match r {
-            Ok(()) => vec![],
-            Err(e) => e
-                .iter()
-                .map(|e| format!("{} {}", e.field(), e.rule()))
-                .collect(),
-        }
+            ChannelRequest::parse(&bytes, m, &Limits::DEFAULT).map(drop)
+        })
     }
 
     #[test]

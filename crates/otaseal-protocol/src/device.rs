@@ -222,8 +222,6 @@ impl DeviceInfo {
     }
 }
 
-crate::read::deserialize_by_reading!(DeviceInfo);
-
 /// Which endpoint's rules apply to an info object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Profile {
@@ -285,7 +283,8 @@ impl UpdateRequest {
     }
 }
 
-message_methods!(UpdateRequest, "an update request");
+message_methods!(UpdateRequest: "an update request");
+crate::read::deserialize_by_reading!(DeviceInfo);
 
 #[cfg(test)]
 mod tests {

@@ -635,6 +635,16 @@ impl IntoIterator for ValidationErrors {
     }
 }
 
+/// `"field rule"` for each error of `r`, none when it is `Ok`: what tests compare.
+#[cfg(test)]
+pub(crate) fn field_rules<T>(r: Result<T, ValidationErrors>) -> Vec<String> {
+    r.err()
+        .into_iter()
+        .flatten()
+        .map(|e| format!("{} {}", e.field(), e.rule()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,12 +161,8 @@ mod tests {
     use serde_json::json;
 
     fn rules(bytes: &[u8]) -> Vec<String> {
-        read_document(bytes, &Limits::DEFAULT)
-            .unwrap()
-            .duplicates
-            .iter()
-            .map(|e| format!("{} {}", e.field(), e.rule()))
-            .collect()
+        let duplicates = read_document(bytes, &Limits::DEFAULT).unwrap().duplicates;
+        crate::error::field_rules(ValidationErrors::from_vec(duplicates).map_or(Ok(()), Err))
     }
 
     #[test]

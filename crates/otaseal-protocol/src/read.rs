@@ -300,12 +300,8 @@ impl<'l> Reader<'l> {
             Rule::Any => None,
             Rule::Value(check) => check(s).err(),
             Rule::MaxUtf16(max) => {
-                let len = js_len(s);
-                (len > max).then_some(ValueError::TooLong {
-                    len,
-                    max,
-                    unit: LengthUnit::Utf16,
-                })
+                self.max_utf16(name, s, max);
+                None
             }
             Rule::OneOf(allowed) => {
                 if !allowed.contains(&s) {
@@ -326,6 +322,20 @@ impl<'l> Reader<'l> {
         if let Some(e) = error {
             let field = self.path(name);
             self.push(e.at(field));
+        }
+    }
+
+    /// Capgo's `.length <= max` on `s`, reported at the field `name`.
+    pub(crate) fn max_utf16(&mut self, name: &str, s: &str, max: usize) {
+        let len = js_len(s);
+        if len > max {
+            let field = self.path(name);
+            self.push(ValidationError::TooLong {
+                field,
+                len,
+                max,
+                unit: LengthUnit::Utf16,
+            });
         }
     }
 
@@ -435,10 +445,10 @@ macro_rules! deserialize_by_reading {
 }
 pub(crate) use deserialize_by_reading;
 
-/// Generates `parse`, `from_json`, `from_value`, `validate` and `to_json` for a message type
-/// from its `read` function, and `Deserialize`.
+/// Generates `parse`, `from_json`, `from_value`, `validate` and `to_json` for message types
+/// from their `read` functions, and `Deserialize`: `message_methods!(Type: "a type", ...)`.
 macro_rules! message_methods {
-    ($ty:ty, $what:literal) => {
+    ($($ty:ty: $what:literal),* $(,)?) => {$(
         impl $ty {
             #[doc = concat!("Parses and validates ", $what, ": the size is checked against ")]
             #[doc = "`limits.max_json_len` before parsing, then every rule of `spec/protocol.md`."]
@@ -457,7 +467,8 @@ macro_rules! message_methods {
             #[doc = "[`validate`](Self::validate) for the rest."]
             ///
             /// # Errors
-            /// The structural errors: too large, not JSON, a known field of the wrong type.
+            /// What leaves the document unreadable: too large, not JSON, a known field of the
+            /// wrong type, a manifest over `max_manifest_entries` or with an incomplete entry.
             pub fn from_json(
                 bytes: &[u8],
                 limits: &otaseal_wire::Limits,
@@ -498,7 +509,7 @@ macro_rules! message_methods {
         }
 
         $crate::read::deserialize_by_reading!($ty);
-    };
+    )*};
 }
 pub(crate) use message_methods;
 

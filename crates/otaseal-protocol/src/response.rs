@@ -136,8 +136,6 @@ impl ErrorResponse {
     }
 }
 
-message_methods!(ErrorResponse, "an error body");
-
 /// An update is available (`spec/protocol.md` section 4.4): Capgo's `resToVersion` fields in
 /// its order, then those plugins also read.
 ///
@@ -327,8 +325,6 @@ impl UpdateAvailable {
         }
     }
 }
-
-message_methods!(UpdateAvailable, "an update-available body");
 
 /// The `url` of a revert to the builtin bundle: empty, or an http(s) URL.
 fn http_url_or_empty(s: &str) -> Result<(), ValueError> {
@@ -603,8 +599,6 @@ impl NoUpdate {
     }
 }
 
-message_methods!(NoUpdate, "a no-update body");
-
 /// A `kind`: one of the known kinds, and the one Capgo sends with `code`; `null` reads as
 /// `Some(None)`. A `kind` that is `required` may not be absent or `null`.
 fn read_kind(
@@ -736,8 +730,6 @@ impl RateLimited {
         }
     }
 }
-
-message_methods!(RateLimited, "a rate-limit body");
 
 /// How a current Android plugin reads an update response body ([`classify_update_response`]).
 ///
@@ -871,11 +863,18 @@ impl UpdateResponse {
     }
 }
 
-message_methods!(UpdateResponse, "an update response");
+message_methods!(
+    ErrorResponse: "an error body",
+    UpdateAvailable: "an update-available body",
+    NoUpdate: "a no-update body",
+    RateLimited: "a rate-limit body",
+    UpdateResponse: "an update response",
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::field_rules;
     use otaseal_wire::Limits;
     use serde_json::json;
 
@@ -897,13 +896,7 @@ mod tests {
 
     fn rules(v: &Value) -> Vec<String> {
         let bytes = serde_json::to_vec(v).unwrap();
-        match UpdateResponse::parse(&bytes, &Limits::DEFAULT) {
-            Ok(_) => vec![],
-            Err(e) => e
-                .iter()
-                .map(|e| format!("{} {}", e.field(), e.rule()))
-                .collect(),
-        }
+        field_rules(UpdateResponse::parse(&bytes, &Limits::DEFAULT))
     }
 
     #[test]

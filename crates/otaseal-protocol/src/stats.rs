@@ -4,8 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::device::{DeviceInfo, Profile};
-use crate::error::{LengthUnit, ValidationError};
-use crate::grammar::js_len;
+use crate::error::ValidationError;
 use crate::open_enum::open_enum;
 use crate::read::{Reader, Req, Rule, message_methods};
 use crate::response::ErrorResponse;
@@ -206,8 +205,6 @@ impl StatsEvent {
     }
 }
 
-crate::read::deserialize_by_reading!(StatsEvent);
-
 /// The backend accepts only the actions of `stats_actions.ts`.
 fn unknown_action(r: &mut Reader<'_>, s: &str) {
     if !StatsAction::KNOWN.contains(&s) {
@@ -231,29 +228,9 @@ fn check_metadata(r: &mut Reader<'_>, m: &Map<String, Value>) {
     }
     r.nested("metadata", |r| {
         for (k, v) in m {
-            let len = js_len(k);
-            if len > MAX_METADATA_KEY_LEN {
-                let field = r.path(k);
-                r.push(ValidationError::TooLong {
-                    field,
-                    len,
-                    max: MAX_METADATA_KEY_LEN,
-                    unit: LengthUnit::Utf16,
-                });
-            }
+            r.max_utf16(k, k, MAX_METADATA_KEY_LEN);
             match v {
-                Value::String(s) => {
-                    let len = js_len(s);
-                    if len > MAX_METADATA_VALUE_LEN {
-                        let field = r.path(k);
-                        r.push(ValidationError::TooLong {
-                            field,
-                            len,
-                            max: MAX_METADATA_VALUE_LEN,
-                            unit: LengthUnit::Utf16,
-                        });
-                    }
-                }
+                Value::String(s) => r.max_utf16(k, s, MAX_METADATA_VALUE_LEN),
                 _ => r.wrong_type(k, "a string"),
             }
         }
@@ -329,8 +306,6 @@ impl StatsBody {
     }
 }
 
-message_methods!(StatsBody, "a stats body");
-
 /// One entry of a batch response's `results`.
 ///
 /// ```
@@ -397,8 +372,6 @@ impl StatsResult {
     }
 }
 
-crate::read::deserialize_by_reading!(StatsResult);
-
 /// A successful stats response: `{"status": "ok"}` for a single event,
 /// `{"status": "ok", "results": [...]}` for a batch.
 ///
@@ -445,8 +418,6 @@ impl StatsOk {
         })
     }
 }
-
-crate::read::deserialize_by_reading!(StatsOk);
 
 /// The response to `POST {statsUrl}`: success, or an error body (any object with an `error`
 /// key, such as `on_premise_app` or `mixed_app_ids`).
@@ -499,11 +470,16 @@ impl StatsResponse {
     }
 }
 
-message_methods!(StatsResponse, "a stats response");
+message_methods!(
+    StatsBody: "a stats body",
+    StatsResponse: "a stats response",
+);
+crate::read::deserialize_by_reading!(StatsEvent, StatsResult, StatsOk);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::field_rules;
     use otaseal_wire::Limits;
     use serde_json::json;
 
@@ -520,13 +496,7 @@ mod tests {
 
     fn rules(v: &Value) -> Vec<String> {
         let bytes = serde_json::to_vec(v).unwrap();
-        match StatsBody::parse(&bytes, &Limits::DEFAULT) {
-            Ok(_) => vec![],
-            Err(e) => e
-                .iter()
-                .map(|e| format!("{} {}", e.field(), e.rule()))
-                .collect(),
-        }
+        field_rules(StatsBody::parse(&bytes, &Limits::DEFAULT))
     }
 
     #[test]
