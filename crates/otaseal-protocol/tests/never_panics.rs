@@ -185,10 +185,36 @@ fn exercise(bytes: &[u8]) {
             |r: &ChannelResponse| r.validate(&l).is_ok()
         );
     }
-    // Strict parsing succeeds only on valid documents, whose canonical text is valid too.
-    if let Ok(r) = UpdateResponse::parse(bytes, &l) {
-        let text = r.to_json().unwrap();
-        UpdateResponse::parse(text.as_bytes(), &l).unwrap();
+    // Strict parsing succeeds only on valid documents, whose canonical text is valid too; the
+    // lenient reader reads them as the same message, which validates.
+    macro_rules! readers_agree {
+        ($ty:ty) => {
+            if let Ok(m) = <$ty>::parse(bytes, &l) {
+                let text = m.to_json().unwrap();
+                <$ty>::parse(text.as_bytes(), &l).unwrap();
+                assert_eq!(<$ty>::from_json(bytes, &l).unwrap(), m);
+                m.validate(&l).unwrap();
+            }
+        };
+    }
+    readers_agree!(UpdateRequest);
+    readers_agree!(UpdateResponse);
+    readers_agree!(StatsBody);
+    readers_agree!(StatsResponse);
+    readers_agree!(ErrorResponse);
+    readers_agree!(ChannelListQuery);
+    for method in [
+        ChannelMethod::Set,
+        ChannelMethod::Get,
+        ChannelMethod::Delete,
+    ] {
+        if let Ok(m) = ChannelRequest::parse(bytes, method, &l) {
+            m.validate(method, &l).unwrap();
+        }
+        if let Ok(m) = ChannelResponse::parse(bytes, method, &l) {
+            assert_eq!(ChannelResponse::from_json(bytes, method, &l).unwrap(), m);
+            m.validate(&l).unwrap();
+        }
     }
     if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
         let _ = classify_update_response(&v);
