@@ -637,7 +637,9 @@ pub fn v1_decrypt(data: &[u8]) {
 /// The first byte picks the message type (and the channel method), the rest is the document.
 ///
 /// Properties: canonical output is a fixed point: whatever parses (strictly or leniently)
-/// prints as canonical JSON that parses again, the same way, to the same canonical JSON.
+/// prints as canonical JSON that parses again, the same way, to the same canonical JSON; and
+/// the readers agree: what `parse` accepts, `from_json` reads as the same message, and that
+/// message passes `validate`.
 pub fn protocol(data: &[u8]) {
     use otaseal_protocol as p;
     let Some((&which, doc)) = data.split_first() else {
@@ -654,6 +656,9 @@ pub fn protocol(data: &[u8]) {
                     s,
                     "not a fixed point"
                 );
+                let lenient = <$ty>::from_json(doc, &limits).expect("lenient refuses a valid one");
+                assert_eq!(lenient, m, "strict and lenient readers disagree");
+                m.validate(&limits).expect("a parsed message validates");
             }
             if let Ok(m) = <$ty>::from_json(doc, &limits) {
                 let s = m.to_json().expect("canonical JSON");
@@ -694,6 +699,10 @@ pub fn protocol(data: &[u8]) {
                     s,
                     "not a fixed point"
                 );
+                if method != p::ChannelMethod::List {
+                    m.validate(method, &limits)
+                        .expect("a parsed request validates");
+                }
             }
             let _ = p::ChannelRequest::from_json(doc, &limits);
         }
@@ -707,6 +716,10 @@ pub fn protocol(data: &[u8]) {
                     s,
                     "not a fixed point"
                 );
+                let lenient = p::ChannelResponse::from_json(doc, method, &limits)
+                    .expect("lenient refuses a valid one");
+                assert_eq!(lenient, m, "strict and lenient readers disagree");
+                m.validate(&limits).expect("a parsed response validates");
             }
             let _ = p::ChannelResponse::from_json(doc, method, &limits);
         }
