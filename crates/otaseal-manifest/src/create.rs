@@ -164,7 +164,7 @@ pub fn create(
         .zip(&signed)
         .map(|(p, s)| {
             let download_url = format!("{base}{}", p.file_name);
-            ManifestEntry::new(p.file_name.clone(), s.to_string(), download_url)
+            ManifestEntry::signed(p.file_name.clone(), s, download_url)
         })
         .collect();
     let manifest = Manifest::from_entries(entries, &options.limits)?;

@@ -137,7 +137,7 @@ impl Manifest {
             names
                 .insert(&name)
                 .map_err(|d| ManifestError::duplicate(&e.file_name, d))?;
-            let signed = SignedChecksum::parse(&e.file_hash, limits).map_err(|source| {
+            let signed = e.signed_file_hash(limits).map_err(|source| {
                 ManifestError::FileHash {
                     name: error::display_name(&e.file_name),
                     source: source.into(),
