@@ -1,43 +1,4 @@
-//! Serde types and validation of the Capgo update protocol, as specified in
-//! `spec/protocol.md`: what `@capgo/capacitor-updater` sends to `/updates`, `/stats` and
-//! `/channel_self`, and what a server answers.
-//!
-//! - Requests: [`DeviceInfo`] (the info object of every request), [`UpdateRequest`],
-//!   [`StatsBody`] (one [`StatsEvent`] or a batch, with an open [`StatsAction`]),
-//!   [`ChannelRequest`] and [`ChannelListQuery`].
-//! - Responses: [`UpdateResponse`] ([`UpdateAvailable`], [`NoUpdate`] with an open
-//!   [`ResponseKind`], [`RateLimited`]), [`StatsResponse`], [`ChannelResponse`],
-//!   [`ErrorResponse`].
-//! - [`classify_update_response`] reads a body as current Android plugins do;
-//!   [`v2_update_response`] builds the answer for a V2 bundle from the envelope's outputs.
-//!
-//! - The rules of string values are validating newtypes: [`AppId`], [`DeviceId`],
-//!   [`VersionName`], [`VersionBuild`], [`PluginVersion`], [`HttpUrl`]; open string enums
-//!   ([`Platform`], [`ResponseKind`], [`StatsAction`]) keep unknown values verbatim.
-//!
-//! Every message has a strict `parse` (size checked against `Limits::max_json_len` before
-//! parsing, then every rule, each error naming the JSON field and the rule:
-//! [`ValidationError`]), a lenient `from_json` (only what a device would also fail on), a
-//! `validate` for values built in code, and a canonical `to_json`. Each message type is
-//! described once, by the function that reads it, and all four run that description. Unknown
-//! fields are kept, in order, so that a message written back is byte-identical to the
-//! canonical text it was read from ([`to_canonical_json`]).
-//!
-//! ```
-//! use otaseal_protocol::{Limits, NoUpdate, UpdateRequest, UpdateResponse};
-//!
-//! let limits = Limits::default();
-//! let body = br#"{"platform":"android","device_id":"0b5f5e4a-2c1d-4f3e-9a8b-7c6d5e4f3a2b",
-//!   "app_id":"com.example.app","version_build":"1.0","version_name":"1.0.1",
-//!   "plugin_version":"8.51.14","is_emulator":false,"is_prod":true}"#;
-//! let request = UpdateRequest::parse(body, &limits)?;
-//! assert_eq!(request.info.version_name.as_deref(), Some("1.0.1"));
-//!
-//! // Nothing newer: answer with kind "up_to_date" and no success fields.
-//! let answer = UpdateResponse::NoUpdate(NoUpdate::up_to_date());
-//! answer.validate(&limits)?;
-//! # Ok::<(), otaseal_protocol::ValidationErrors>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
