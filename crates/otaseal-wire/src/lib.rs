@@ -10,6 +10,7 @@
 //! - [`type1`]: the PKCS#1 v1.5 block-type-1 layout that wraps session keys and checksums.
 //! - [`KeyId`]: the 20-character key hint that devices send as `key_id`.
 //! - [`FormatVersion`] and [`Limits`].
+//! - [`plugin`]: what each `@capgo/capacitor-updater` version reads and refuses.
 //!
 //! Every parser is strict (canonical encodings only), never panics and never allocates more
 //! than its input bounded by [`Limits`]; every rejection is a [`WireError`] that says what was
@@ -61,6 +62,7 @@ mod fingerprint;
 mod key_id;
 mod limits;
 pub mod manifest;
+pub mod plugin;
 mod session_key;
 pub mod type1;
 pub mod v3;
