@@ -21,6 +21,26 @@ fn rules(v: &str) -> DeviceRules {
     DeviceRules::for_version(v.parse().unwrap()).unwrap()
 }
 
+/// `v2::decrypt` of `ct` with the session key of `v`, the signed checksum of `signed_by`
+/// and the device-exact verdict of `plugin`.
+fn as_plugin(
+    ct: &[u8],
+    v: &capgo::V2Vector,
+    signed_by: &capgo::V2Vector,
+    plugin: &str,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, DecryptError> {
+    v2::decrypt(
+        ct,
+        &v.public,
+        &v.iv_session_key,
+        Verification::Device {
+            signed: &signed_by.signed_checksum,
+            rules: &rules(plugin),
+        },
+        &L,
+    )
+}
+
 /// What the plugin's Android code decides, written out per case (see interop/android for the
 /// run of the plugin's own code on the same kinds of files): accepted, or which refusal.
 #[derive(Debug, PartialEq)]
@@ -49,17 +69,7 @@ enum Want {
 #[test_case("5.50.2", "rand-0.k2.hex", Want::Accept)]
 fn capgo_vector_as_plugin(plugin: &str, id: &str, want: Want) {
     let v = capgo::v2(id);
-    let r = rules(plugin);
-    let got = v2::decrypt(
-        &v.encrypted,
-        &v.public,
-        &v.iv_session_key,
-        Verification::Device {
-            signed: &v.signed_checksum,
-            rules: &r,
-        },
-        &L,
-    );
+    let got = as_plugin(&v.encrypted, &v, &v, plugin);
     match (want, got) {
         (Want::Accept, Ok(plain)) => assert_eq!(plain.as_slice(), v.plain.as_slice()),
         (Want::WrongForm, Err(DecryptError::Device(DeviceRefusal::ChecksumForm { .. })))
@@ -81,17 +91,7 @@ fn capgo_vector_as_plugin(plugin: &str, id: &str, want: Want) {
 fn the_checksum_form_is_judged_before_any_work() {
     // A truncated body with the wrong form: the form is reported, not the truncation.
     let v = capgo::v2("rand-1024.k1.base64");
-    let err = v2::decrypt(
-        &v.encrypted[..7],
-        &v.public,
-        &v.iv_session_key,
-        Verification::Device {
-            signed: &v.signed_checksum,
-            rules: &rules("8.51.23"),
-        },
-        &L,
-    )
-    .unwrap_err();
+    let err = as_plugin(&v.encrypted[..7], &v, &v, "8.51.23").unwrap_err();
     assert!(matches!(
         err,
         DecryptError::Device(DeviceRefusal::ChecksumForm {
@@ -108,17 +108,7 @@ fn a_tampered_body_stays_one_opaque_error() {
     let v = capgo::v2("rand-1024.k1.hex");
     let mut ct = v.encrypted.clone();
     ct[100] ^= 1;
-    let err = v2::decrypt(
-        &ct,
-        &v.public,
-        &v.iv_session_key,
-        Verification::Device {
-            signed: &v.signed_checksum,
-            rules: &rules("8.51.23"),
-        },
-        &L,
-    )
-    .unwrap_err();
+    let err = as_plugin(&ct, &v, &v, "8.51.23").unwrap_err();
     assert!(matches!(err, DecryptError::Decryption), "{err:?}");
 }
 
@@ -128,17 +118,7 @@ fn an_empty_bundle_that_fails_verification_is_not_reported_as_empty() {
     // empty bundle is the opaque failure, not a refusal that would reveal the length check.
     let empty = capgo::v2("rand-0.k1.hex");
     let other = capgo::v2("rand-1.k1.hex");
-    let err = v2::decrypt(
-        &empty.encrypted,
-        &empty.public,
-        &empty.iv_session_key,
-        Verification::Device {
-            signed: &other.signed_checksum,
-            rules: &rules("8.51.23"),
-        },
-        &L,
-    )
-    .unwrap_err();
+    let err = as_plugin(&empty.encrypted, &empty, &other, "8.51.23").unwrap_err();
     assert!(matches!(err, DecryptError::Decryption), "{err:?}");
 }
 
