@@ -6,6 +6,7 @@ pub(crate) mod key;
 pub(crate) mod manifest;
 pub(crate) mod migrate;
 pub(crate) mod open;
+mod plugin;
 pub(crate) mod protocol;
 pub(crate) mod seal;
 mod v3out;

@@ -35,6 +35,7 @@ mod fingerprint;
 mod key_id;
 mod limits;
 pub mod manifest;
+pub mod plugin;
 mod session_key;
 pub mod type1;
 pub mod v3;
