@@ -54,8 +54,10 @@ pub enum Existing {
 pub enum OutputError {
     /// The destination exists and [`Existing::Refuse`] was asked for.
     Exists(PathBuf),
-    /// The destination is a folder where a file is expected (or a file where a folder is).
-    WrongKind(PathBuf),
+    /// The destination is a folder where a file is to be written.
+    IsFolder(PathBuf),
+    /// The destination exists and is not a folder, where a folder is to be written.
+    NotFolder(PathBuf),
     /// The destination is the input itself.
     SameAsInput(PathBuf),
     /// A symbolic link where the destination should be; links are never followed.
@@ -88,13 +90,18 @@ impl core::fmt::Display for OutputError {
                     p.display()
                 )
             }
-            OutputError::WrongKind(p) => {
+            OutputError::IsFolder(p) => {
                 write!(
                     f,
-                    "{} exists and is not the kind of entry expected (a file or a folder)",
+                    "{} is a folder; give the name of the file to write",
                     p.display()
                 )
             }
+            OutputError::NotFolder(p) => write!(
+                f,
+                "{} exists and is not a folder; give the name of a folder to write",
+                p.display()
+            ),
             OutputError::SameAsInput(p) => {
                 write!(
                     f,
@@ -363,7 +370,8 @@ fn check_destination(dest: &Path, want_dir: bool, existing: Existing) -> Result<
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(OutputError::io(dest, e)),
         Ok(m) if m.file_type().is_symlink() => Err(OutputError::Symlink(dest.to_owned())),
-        Ok(m) if m.is_dir() != want_dir => Err(OutputError::WrongKind(dest.to_owned())),
+        Ok(m) if m.is_dir() && !want_dir => Err(OutputError::IsFolder(dest.to_owned())),
+        Ok(m) if !m.is_dir() && want_dir => Err(OutputError::NotFolder(dest.to_owned())),
         Ok(_) if want_dir && existing == Existing::Refuse => {
             // An empty folder may be filled.
             let empty = fs::read_dir(dest)
@@ -897,7 +905,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
             PendingFile::create(dir.path(), Mode::Private, Existing::Replace),
-            Err(OutputError::WrongKind(_))
+            Err(OutputError::IsFolder(_))
         ));
         let input = dir.path().join("in");
         fs::write(&input, b"i").unwrap();

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use otaseal_envelope::io::{Existing, Mode, PendingFile};
+use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
 use otaseal_envelope::v2::{self, DecryptError, SessionKey, Verification};
-use otaseal_keys::Limits;
+use otaseal_keys::{Limit, Limits};
 use otaseal_wire::plugin::{DeviceRefusal, PluginVersion};
 use otaseal_wire::{IvSessionKey, Sha256Checksum, SignedChecksum};
 use serde_json::json;
@@ -123,18 +123,19 @@ pub(crate) fn run(cmd: BundleCommand) -> Result<()> {
 
 fn encrypt(a: &EncryptArgs) -> Result<()> {
     let limits = Limits::default();
+    let out_path = a
+        .output
+        .clone()
+        .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
+    // The input's size and the output's place are checked before any work.
+    let (file, len) = open_input(&a.zip, Limit::BundleLen, &limits)?;
+    ensure_distinct(&a.zip, &out_path)?;
     let key = load_private_key(&a.key, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
             .check_capgo_compatible()
             .context("key of the wrong size (pass --allow-non-capgo-key for non-Capgo devices)")?;
     }
-    let out_path = a
-        .output
-        .clone()
-        .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
-    let file = File::open(&a.zip).with_context(|| format!("cannot open {}", a.zip.display()))?;
-    let len = file.metadata()?.len();
     if len == 0 {
         bail!(
             "{} is empty (0 bytes): a bundle is a zip and no zip is 0 bytes; plugins from 6.51.15 / 7.51.14 / 8.51.14 refuse it (\"Empty decrypted data\") and older ones fail to unzip it",
@@ -210,6 +211,14 @@ fn print_encrypted_with(
 
 fn decrypt(a: &DecryptArgs) -> Result<()> {
     let limits = Limits::default();
+    let out_path = a
+        .output
+        .clone()
+        .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
+    // The input's size and the output's place are checked before any work (spec/v2.md 8.1).
+    let (file, len) = open_input(&a.file, Limit::BundleLen, &limits)?;
+    ensure_distinct(&a.file, &out_path)?;
+    let output = PendingFile::create(&out_path, Mode::Private, Existing::Replace)?;
     let key = load_public_key(&a.key, &limits)?;
     key.check_capgo_compatible()
         .context("key of the wrong size for Capgo V2 bundles")?;
@@ -235,15 +244,9 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         (Some(signed), None) => Verification::SignedChecksum(signed),
         (None, _) => Verification::UnsafeSkipVerification,
     };
-    let out_path = a
-        .output
-        .clone()
-        .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
-    let file = File::open(&a.file).with_context(|| format!("cannot open {}", a.file.display()))?;
-    let len = file.metadata()?.len();
-    let verified = v2::decrypt_to_file(
+    let verified = v2::decrypt_to(
         progress_reader(file, len),
-        &out_path,
+        output,
         &key,
         &ivsk,
         verification,
