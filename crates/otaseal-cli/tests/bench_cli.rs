@@ -73,7 +73,7 @@ fn text_report_names_each_line() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("otaseal bench: 1000-byte buffers"),
+        text.starts_with("otaseal bench: 65536-byte buffers"),
         "{text}"
     );
     assert!(text.contains("cpu features: "), "{text}");
