@@ -2,6 +2,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod bundle;
+pub(crate) mod docs;
 pub(crate) mod key;
 pub(crate) mod manifest;
 pub(crate) mod migrate;
