@@ -231,13 +231,19 @@ fn resign(sealed: &[u8], header: &[u8], signer: &PrivateKey, label: &str) -> Vec
     out
 }
 
-/// Offset of the recipient count in a header (after the three strings).
-fn recipients_offset(header: &[u8]) -> usize {
+/// Offset of the key commitment in a header (after the three strings, the four `u64`s, the
+/// chunk size and the chunk count).
+fn key_commitment_offset(header: &[u8]) -> usize {
     let mut at = 46;
     for _ in 0..3 {
         at += 1 + header[at] as usize;
     }
     at + 8 * 4 + 4 + 4
+}
+
+/// Offset of the recipient count in a header (after the key commitment).
+fn recipients_offset(header: &[u8]) -> usize {
+    key_commitment_offset(header) + 32
 }
 
 struct Gen {
@@ -503,12 +509,20 @@ fn main() {
         "one zero byte appended",
     ));
     let mut h = header.clone();
-    h[9] = 2;
+    h[9] = 3;
     bad.push((
         "bad-unknown-suite.v3",
         cat(&[&h, &sigf, &body]),
         "unknown-suite",
-        "suite id 2",
+        "suite id 3",
+    ));
+    let mut h = header.clone();
+    h[9] = 1;
+    bad.push((
+        "bad-withdrawn-suite.v3",
+        cat(&[&h, &sigf, &body]),
+        "unknown-suite",
+        "suite id 1, withdrawn in spec v0.2.0 (no key commitment)",
     ));
     let mut h = header.clone();
     h[8] = 4;
@@ -561,7 +575,7 @@ fn main() {
         "a zero byte after the last commitment, header_len adjusted, re-signed",
     ));
     let mut h = header.clone();
-    let cc = r - 4;
+    let cc = key_commitment_offset(&header) - 4;
     h[cc..cc + 4].copy_from_slice(&2u32.to_be_bytes());
     h.extend_from_slice(&[0u8; 32]);
     let len = u32::from_be_bytes(h[10..14].try_into().unwrap()) + 32;
@@ -573,7 +587,7 @@ fn main() {
         "chunk_count 2 (and two commitments) for 1000 bytes, re-signed",
     ));
     let mut h = header.clone();
-    let exp = r - 4 - 4 - 8 - 8;
+    let exp = key_commitment_offset(&header) - 4 - 4 - 8 - 8;
     h[exp..exp + 8].copy_from_slice(&CREATED.to_be_bytes());
     bad.push((
         "bad-expiry-not-after-creation.v3",
@@ -590,6 +604,15 @@ fn main() {
         "bad-signature",
         "a header with the signature of another bundle's header",
     ));
+    // The key commitment (spec/v3.md 4.1), correctly signed but not the content key's.
+    let mut h = header.clone();
+    h[key_commitment_offset(&header)] ^= 0x01;
+    bad.push((
+        "bad-key-commitment-flipped.v3",
+        resign(&base, &h, &signer1, "key-commitment"),
+        "decryption",
+        "one bit of the key commitment flipped, header re-signed",
+    ));
     for (file, bytes, expect, comment) in bad {
         g.write(file, &bytes);
         g.entry(
@@ -602,6 +625,72 @@ fn main() {
             comment,
         );
     }
+
+    // One signature, two content keys: the header commits to recipient1's key, but
+    // recipient2's stanza wraps the key of another bundle, whose chunks (and chunk commitments)
+    // are used. Without the key-commitment check recipient2 would decrypt that body.
+    let twin = seal(
+        &signer1,
+        &[recipient1.public_key(), recipient2.public_key()],
+        &ctx,
+        &plain,
+        "split",
+    );
+    let (twin_header, _, twin_body) = split(&twin);
+    let ha = v3::Header::parse(&header, &L).unwrap();
+    let hb = v3::Header::parse(&twin_header, &L).unwrap();
+    let r2 = recipient2.public_key().fingerprint();
+    let stanzas = ha
+        .recipients()
+        .iter()
+        .map(|s| {
+            if s.fingerprint == r2 {
+                hb.recipients()
+                    .iter()
+                    .find(|t| t.fingerprint == r2)
+                    .unwrap()
+                    .clone()
+            } else {
+                s.clone()
+            }
+        })
+        .collect();
+    let mixed = v3::Header::new(
+        ha.suite(),
+        ha.signer(),
+        ha.context().clone(),
+        hb.plaintext_len(),
+        *ha.key_commitment(),
+        stanzas,
+        hb.commitments().to_vec(),
+    )
+    .unwrap()
+    .encode();
+    let rng = Shared::new("split-signature");
+    let split_file = cat(&[
+        &mixed,
+        &sign_v3_header_bytes(&mixed, &Seeded::new(&signer1, &rng)).unwrap(),
+        &twin_body,
+    ]);
+    g.write("bad-key-commitment-split.v3", &split_file);
+    g.entry(
+        "bad-key-commitment-split.v3",
+        "decryption",
+        None,
+        "recipient2",
+        &["signer1"],
+        none.clone(),
+        "recipient2's stanza wraps another content key than the one the signed header commits to (the key of this body)",
+    );
+    g.entry(
+        "bad-key-commitment-split.v3",
+        "decryption",
+        None,
+        "recipient1",
+        &["signer1"],
+        none.clone(),
+        "recipient1's key matches the commitment, but the body is encrypted under another key",
+    );
 
     // Signed by a key that holds no signing role.
     let small = sample(100);
@@ -719,5 +808,123 @@ fn main() {
     let mut text = serde_json::to_string_pretty(&manifest).unwrap();
     text.push('\n');
     fs::write(dir.join("manifest.json"), text).unwrap();
+    fs::write(dir.join("README.md"), readme(&dir, &manifest)).unwrap();
     eprintln!("wrote {} vectors to {}", g.entries.len(), dir.display());
 }
+
+/// The names of `v[key]`, joined (`-` for none).
+fn names(v: &Value, key: &str) -> String {
+    let list: Vec<&str> = v[key]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if list.is_empty() {
+        "-".into()
+    } else {
+        list.join(", ")
+    }
+}
+
+/// `spec/vectors/v3/README.md`: the prose, and the tables of keys, vectors and hashes from the
+/// manifest and the files just written, so that the README cannot drift from them.
+fn readme(dir: &Path, manifest: &Value) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(README_HEAD);
+    out.push_str("\n## Keys\n\n| name | size | fingerprint |\n|---|---|---|\n");
+    for (name, k) in manifest["keys"].as_object().unwrap() {
+        writeln!(
+            out,
+            "| `{name}` | RSA-{} | `{}` |",
+            k["bits"],
+            k["fingerprint"].as_str().unwrap()
+        )
+        .unwrap();
+    }
+    out.push_str("\n## Bundles\n\n| file | decryption key | trusted | rotations first | expect | what |\n|---|---|---|---|---|---|\n");
+    for v in manifest["vectors"].as_array().unwrap() {
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} | `{}` | {} |",
+            v["file"].as_str().unwrap(),
+            v["decryption_key"].as_str().unwrap(),
+            names(v, "trusted"),
+            names(v, "rotations"),
+            v["expect"].as_str().unwrap(),
+            v["comment"].as_str().unwrap(),
+        )
+        .unwrap();
+    }
+    out.push_str(
+        "\n## Rotation statements\n\n| file | trusted | expect | new key |\n|---|---|---|---|\n",
+    );
+    for r in manifest["rotations"].as_array().unwrap() {
+        writeln!(
+            out,
+            "| `{}` | {} | `{}` | {} |",
+            r["file"].as_str().unwrap(),
+            names(r, "trusted"),
+            r["expect"].as_str().unwrap(),
+            r["new_key"].as_str().unwrap(),
+        )
+        .unwrap();
+    }
+    out.push_str("\n## Hashes\n\n| file | sha256 |\n|---|---|\n");
+    let listed = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_file())
+            .map(|e| e.file_name().into_string().unwrap())
+            .filter(|n| n != "README.md")
+            .collect();
+        v.sort();
+        v
+    };
+    let files = listed(dir).into_iter().chain(
+        listed(&dir.join("keys"))
+            .into_iter()
+            .map(|n| format!("keys/{n}")),
+    );
+    for f in files {
+        let bytes = fs::read(dir.join(&f)).unwrap();
+        writeln!(out, "| `{f}` | `{}` |", hex(&Sha256::digest(&bytes))).unwrap();
+    }
+    out
+}
+
+const README_HEAD: &str = "# otaseal V3 test vectors
+
+Sealed bundles and key-rotation statements for [`spec/v3.md`](../../v3.md) section 9, made by the
+checked-in generator
+[`crates/otaseal-envelope/examples/gen_v3_vectors.rs`](../../../crates/otaseal-envelope/examples/gen_v3_vectors.rs),
+which also writes this file (its tables come from `manifest.json` and the files):
+
+```sh
+cargo run -p otaseal-envelope --features hazmat,test-vectors --example gen_v3_vectors            # rewrites this folder
+cargo run -p otaseal-envelope --features hazmat,test-vectors --example gen_v3_vectors -- OUT_DIR # elsewhere (copy keys/ first)
+```
+
+All randomness (key generation, content keys, OAEP seeds, PSS salts, RSA blinding) comes from a
+SHA-256 counter-mode generator with a fixed seed per purpose, so rerunning the generator with the
+same `rsa` crate rewrites byte-identical files (the hashes below; CI checks it). RSA-OAEP and
+RSA-PSS are randomized schemes: another implementation cannot reproduce these bytes and MUST check
+the vectors by opening them. **These keys are public test keys; never use them for anything
+else.**
+
+## Files
+
+- `keys/NAME.key`, `keys/NAME.pub`: PKCS#1 PEM. `signer*` sign, `recipient*` decrypt.
+- `*.v3`: sealed bundles. `ok-*` open; `bad-*` are rejected. Header cases that need a valid
+  signature over a non-canonical header were re-signed with `signer1` (`hazmat::sign_v3_header_bytes`).
+- `rotation-*.bin`: key-rotation statements (`spec/v3.md` section 8).
+- `manifest.json`: one entry per (file, policy) pair under `vectors`: `decryption_key`, `trusted`
+  keys (the key set of version 1), `rotations` to accept first, in order (with the entry's
+  `app_id` and `now`), `app_id`, `channel`, `min_sequence` (the lowest sequence accepted), `now`
+  (Unix seconds), and `expect`: `success` (then `plaintext_len` and `plaintext_sha256`) or the
+  error code of `spec/v3.md` section 7.1. `rotations` lists the statements with the key set they
+  are checked against and the expected outcome. Plaintext byte `i` is `(31 i) mod 251`.
+
+The tests `crates/otaseal-envelope/tests/v3_vectors.rs` (library: streaming, in-memory and
+atomic file paths, one test per entry) and `crates/otaseal-cli/tests/v3_cli.rs` (`otaseal open`)
+open every entry.
+";

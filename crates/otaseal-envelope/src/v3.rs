@@ -46,7 +46,8 @@ mod rotation;
 mod seal;
 
 pub use crypto::{
-    CONTENT_KEY_LEN, HEADER_SIGNATURE_CONTEXT, OAEP_LABEL, ROTATION_SIGNATURE_CONTEXT,
+    CONTENT_KEY_LEN, HEADER_SIGNATURE_CONTEXT, KEY_COMMITMENT_INFO, OAEP_LABEL, PAYLOAD_KEY_INFO,
+    ROTATION_SIGNATURE_CONTEXT,
 };
 pub use error::{OpenError, RecipientsError, SealError};
 pub use from_v2::{seal_from_v2, seal_from_v2_to, seal_from_v2_to_file};
@@ -55,9 +56,10 @@ pub use open::{
     VerifiedDecryptor, open, open_bytes, open_to, open_to_file, read_signed_header,
 };
 pub use otaseal_wire::v3::{
-    COMMITMENT_LEN, Context, ContextError, Header, MAGIC, MAX_RECIPIENTS, MAX_SPKI_LEN,
-    MIN_HEADER_LEN, PREFIX_LEN, ParseError, ParseErrorKind, ROTATION_MAGIC, RecipientStanza,
-    RotationStatement, Suite, TAG_LEN, VERSION, max_chunk_count, max_header_len, parse_prefix,
+    COMMITMENT_LEN, Context, ContextError, Header, KEY_COMMITMENT_LEN, MAGIC, MAX_RECIPIENTS,
+    MAX_SPKI_LEN, MIN_HEADER_LEN, PREFIX_LEN, ParseError, ParseErrorKind, ROTATION_MAGIC,
+    RecipientStanza, RotationStatement, Suite, TAG_LEN, VERSION, max_chunk_count, max_header_len,
+    parse_prefix,
 };
 pub use rotation::sign_rotation;
 #[cfg(feature = "hazmat")]

@@ -524,7 +524,9 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     .iter()
     .map(|s| 1 + s.len())
     .sum();
-    let r = 46 + strings + 32 + 8;
+    // The key commitment, then the recipient count.
+    let kc = 46 + strings + 32 + 8;
+    let r = kc + 32;
     let s1 = 34 + parsed.recipients()[0].wrapped_key.len();
     let s2 = 34 + parsed.recipients()[1].wrapped_key.len();
     let stanzas = r + 2;
@@ -555,16 +557,16 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     h[r..r + 2].copy_from_slice(&65u16.to_be_bytes());
     cases.push(("65 recipients", h, ParseErrorKind::TooLarge));
     let mut h = header.clone();
-    h[r - 8..r - 4].copy_from_slice(&32_768u32.to_be_bytes());
+    h[kc - 8..kc - 4].copy_from_slice(&32_768u32.to_be_bytes());
     cases.push(("chunk size", h, ParseErrorKind::BadChunking));
     let mut h = header.clone();
-    h[r - 4..r].copy_from_slice(&0u32.to_be_bytes());
+    h[kc - 4..kc].copy_from_slice(&0u32.to_be_bytes());
     cases.push(("chunk count zero", h, ParseErrorKind::BadChunking));
     let mut h = header.clone();
-    h[r - 16..r - 8].copy_from_slice(&(L.max_bundle_len + 1).to_be_bytes());
+    h[kc - 16..kc - 8].copy_from_slice(&(L.max_bundle_len + 1).to_be_bytes());
     cases.push(("plaintext too long", h, ParseErrorKind::TooLarge));
     let mut h = header.clone();
-    h[r - 24..r - 16].copy_from_slice(&CREATED.to_be_bytes());
+    h[kc - 24..kc - 16].copy_from_slice(&CREATED.to_be_bytes());
     cases.push(("expiry equals creation", h, ParseErrorKind::BadTimes));
     let mut h = header.clone();
     h[47] = b'\n';
@@ -583,6 +585,9 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     let mut h = header.clone();
     h[9] = 0;
     cases.push(("suite 0", h, ParseErrorKind::UnknownSuite(0)));
+    let mut h = header.clone();
+    h[9] = 1;
+    cases.push(("withdrawn suite 1", h, ParseErrorKind::UnknownSuite(1)));
     let mut h = header.clone();
     h[9] = 0xFF;
     cases.push(("suite 255", h, ParseErrorKind::UnknownSuite(0xFF)));
@@ -612,6 +617,84 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     assert_eq!(
         Header::parse(&header, &small).unwrap_err().kind,
         ParseErrorKind::BadBlockLength
+    );
+}
+
+/// A header made of parts: `a`'s context and key commitment, `a`'s stanzas but `b`'s for
+/// `swap` (if any), and `b`'s plaintext length and chunk commitments; signed by signer1 and
+/// followed by `b`'s body (or `body` instead).
+fn spliced_header(a: &[u8], b: &[u8], swap: Option<&PublicKey>, body: Option<&[u8]>) -> Vec<u8> {
+    let ha = Header::parse(&a[..layout(a).0], &L).unwrap();
+    let hb = Header::parse(&b[..layout(b).0], &L).unwrap();
+    let stanzas = ha
+        .recipients()
+        .iter()
+        .map(|s| match swap {
+            Some(k) if k.fingerprint() == s.fingerprint => hb
+                .recipients()
+                .iter()
+                .find(|t| t.fingerprint == s.fingerprint)
+                .unwrap()
+                .clone(),
+            _ => s.clone(),
+        })
+        .collect();
+    let header = Header::new(
+        ha.suite(),
+        ha.signer(),
+        ha.context().clone(),
+        hb.plaintext_len(),
+        *ha.key_commitment(),
+        stanzas,
+        hb.commitments().to_vec(),
+    )
+    .unwrap()
+    .encode();
+    let sig = sign_v3_header_bytes(&header, &keys().signer1).unwrap();
+    [&header, &sig, body.unwrap_or(&b[layout(b).1..])].concat()
+}
+
+#[test]
+fn the_key_commitment_binds_the_header_to_one_content_key() {
+    // spec/v3.md 4.1 (issue 17, item 11): a signer who wraps different content keys for
+    // different recipients under one signature is caught by the recipient whose key does not
+    // match the signed commitment, before any chunk is decrypted.
+    let k = keys();
+    let both = [k.recipient1.public_key(), k.recipient2.public_key()];
+    let a = seal_for(&sample(1000), &both);
+    let b = seal_for(&sample(70_000), &both);
+    let (ha, hb) = (
+        Header::parse(&a[..layout(&a).0], &L).unwrap(),
+        Header::parse(&b[..layout(&b).0], &L).unwrap(),
+    );
+    assert_ne!(ha.key_commitment(), hb.key_commitment(), "fresh keys");
+    // Control: b's stanza and body under b's own commitment open for recipient2.
+    let honest = spliced_header(&b, &b, None, None);
+    v3::open_bytes(&honest, &k.recipient2, &policy(), &L).unwrap();
+    // The same stanza and body under a's commitment: refused, opaquely, for both recipients.
+    let split = spliced_header(&a, &b, Some(k.recipient2.public_key()), None);
+    for r in [&k.recipient2, &k.recipient1] {
+        let mut out = Vec::new();
+        let e = v3::open(split.as_slice(), &mut out, r, &policy(), &L).unwrap_err();
+        assert_eq!(e.code(), "decryption", "{e}");
+        assert!(out.is_empty());
+        assert_eq!(rejected_to_file(&split, r, &policy()), "decryption");
+    }
+    // Checked before the body is read: without any chunk, the mismatch is still "decryption"
+    // (not "truncated"); the honest header without its body is "truncated".
+    let no_body = spliced_header(&a, &b, Some(k.recipient2.public_key()), Some(b""));
+    let e = v3::open_bytes(&no_body, &k.recipient2, &policy(), &L).unwrap_err();
+    assert_eq!(e.code(), "decryption");
+    let e = v3::open_bytes(&honest[..layout(&honest).1], &k.recipient2, &policy(), &L).unwrap_err();
+    assert_eq!(e.code(), "truncated");
+    // A flipped commitment (re-signed) fails for the honest recipient too.
+    let mut h = a[..layout(&a).0].to_vec();
+    let kc = h.len() - 32 - 2 - (34 + 512) - (34 + 256) - 32;
+    assert_eq!(&h[kc..kc + 32], ha.key_commitment());
+    h[kc] ^= 1;
+    assert_eq!(
+        rejected_to_file(&resigned(&a, &h), &k.recipient1, &policy()),
+        "decryption"
     );
 }
 

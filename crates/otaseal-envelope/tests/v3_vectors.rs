@@ -63,7 +63,7 @@ fn the_tests_cover_every_vector() {
     assert_eq!(m["rotations"].as_array().unwrap().len(), ROTATIONS);
 }
 
-const VECTORS: usize = 38;
+const VECTORS: usize = 42;
 const ROTATIONS: usize = 3;
 
 #[test_case(0 ; "00_ok_empty_success")]
@@ -92,18 +92,22 @@ const ROTATIONS: usize = 3;
 #[test_case(23 ; "23_bad_extra_chunk_trailing_data")]
 #[test_case(24 ; "24_bad_trailing_byte_trailing_data")]
 #[test_case(25 ; "25_bad_unknown_suite_unknown_suite")]
-#[test_case(26 ; "26_bad_version_unsupported_version")]
-#[test_case(27 ; "27_bad_magic_bad_magic")]
-#[test_case(28 ; "28_bad_header_too_large_too_large")]
-#[test_case(29 ; "29_bad_unsorted_recipients_malformed_header")]
-#[test_case(30 ; "30_bad_header_trailing_byte_malformed_header")]
-#[test_case(31 ; "31_bad_chunk_count_malformed_header")]
-#[test_case(32 ; "32_bad_expiry_not_after_creation_malformed_header")]
-#[test_case(33 ; "33_bad_header_from_other_bundle_bad_signature")]
-#[test_case(34 ; "34_bad_signed_by_recipient_key_untrusted_signer")]
-#[test_case(35 ; "35_bad_signed_by_own_key_key_reuse")]
-#[test_case(36 ; "36_ok_signed_by_rotated_key_success")]
-#[test_case(37 ; "37_ok_signed_by_rotated_key_untrusted_signer")]
+#[test_case(26 ; "26_bad_withdrawn_suite_unknown_suite")]
+#[test_case(27 ; "27_bad_version_unsupported_version")]
+#[test_case(28 ; "28_bad_magic_bad_magic")]
+#[test_case(29 ; "29_bad_header_too_large_too_large")]
+#[test_case(30 ; "30_bad_unsorted_recipients_malformed_header")]
+#[test_case(31 ; "31_bad_header_trailing_byte_malformed_header")]
+#[test_case(32 ; "32_bad_chunk_count_malformed_header")]
+#[test_case(33 ; "33_bad_expiry_not_after_creation_malformed_header")]
+#[test_case(34 ; "34_bad_header_from_other_bundle_bad_signature")]
+#[test_case(35 ; "35_bad_key_commitment_flipped_decryption")]
+#[test_case(36 ; "36_bad_key_commitment_split_decryption")]
+#[test_case(37 ; "37_bad_key_commitment_split_decryption")]
+#[test_case(38 ; "38_bad_signed_by_recipient_key_untrusted_signer")]
+#[test_case(39 ; "39_bad_signed_by_own_key_key_reuse")]
+#[test_case(40 ; "40_ok_signed_by_rotated_key_success")]
+#[test_case(41 ; "41_ok_signed_by_rotated_key_untrusted_signer")]
 fn vector(index: usize) {
     let v = vectors::entry(index);
     let file = v["file"].as_str().unwrap();

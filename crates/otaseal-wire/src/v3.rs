@@ -14,9 +14,9 @@ use core::fmt;
 
 pub use cursor::check_str;
 pub use header::{
-    COMMITMENT_LEN, Context, ContextError, Header, MAGIC, MAX_RECIPIENTS, MIN_HEADER_LEN,
-    PREFIX_LEN, RecipientStanza, Suite, TAG_LEN, VERSION, chunk_count_for, max_chunk_count,
-    max_header_len, parse_prefix,
+    COMMITMENT_LEN, Context, ContextError, Header, KEY_COMMITMENT_LEN, MAGIC, MAX_RECIPIENTS,
+    MIN_HEADER_LEN, PREFIX_LEN, RecipientStanza, Suite, TAG_LEN, VERSION, WITHDRAWN_SUITE,
+    chunk_count_for, max_chunk_count, max_header_len, parse_prefix,
 };
 pub use rotation::{MAX_SPKI_LEN, ROTATION_MAGIC, RotationStatement};
 
@@ -95,6 +95,10 @@ impl fmt::Display for ParseErrorKind {
         match self {
             ParseErrorKind::BadMagic => f.write_str("not an otaseal V3 file (bad magic)"),
             ParseErrorKind::UnsupportedVersion(v) => write!(f, "unsupported format version {v}"),
+            ParseErrorKind::UnknownSuite(WITHDRAWN_SUITE) => write!(
+                f,
+                "suite id {WITHDRAWN_SUITE} was withdrawn in otaseal-wire-spec v0.2.0 (no key commitment); seal the bundle again"
+            ),
             ParseErrorKind::UnknownSuite(s) => write!(f, "unknown suite id {s}"),
             ParseErrorKind::UnexpectedEnd => f.write_str("input ends inside a field"),
             ParseErrorKind::TooLarge => f.write_str("a length or count exceeds its limit"),

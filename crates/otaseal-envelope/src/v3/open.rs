@@ -403,8 +403,8 @@ impl<R: Read> VerifiedDecryptor<R> {
     }
 
     /// `spec/v3.md` section 7, steps 3 and 7: the decryption key is not the signer (one key,
-    /// one purpose), the bundle has a recipient stanza for it, and the content key unwraps.
-    /// The returned reader decrypts the body (step 8).
+    /// one purpose), the bundle has a recipient stanza for it, the content key unwraps, and it
+    /// matches the signed key commitment. The returned reader decrypts the body (step 8).
     ///
     /// # Errors
     /// [`OpenError::KeyReuse`], [`OpenError::NotARecipient`], [`OpenError::Decryption`].
@@ -419,12 +419,12 @@ impl<R: Read> VerifiedDecryptor<R> {
             .iter()
             .find(|s| s.fingerprint == own)
             .ok_or(OpenError::NotARecipient)?;
-        let content_key =
-            crypto::unwrap_key(key, &stanza.wrapped_key).ok_or(OpenError::Decryption)?;
+        let cipher = ChunkCipher::open(key, &stanza.wrapped_key, self.header.key_commitment())
+            .ok_or(OpenError::Decryption)?;
         let chunk_size = self.header.chunk_size() as usize;
         Ok(StreamReader {
             reader: self.reader,
-            cipher: ChunkCipher::new(&content_key),
+            cipher,
             buf: Zeroizing::new(vec![0u8; chunk_size + TAG_LEN]),
             header: self.header,
             next: 0,

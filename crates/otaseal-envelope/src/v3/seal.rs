@@ -201,10 +201,11 @@ impl<'a> Sealer<'a> {
         R: TryCryptoRng + ?Sized,
         F: FnOnce(&mut BodyWriter<'_, S>) -> Result<(), SealError>,
     {
-        let suite = Suite::RsaOaepPssAes256Gcm64K;
+        let suite = Suite::RsaOaepPssHkdfAes256Gcm64K;
         let key = crypto::random_content_key(rng).ok_or(SealError::Random)?;
+        let (cipher, key_commitment) = ChunkCipher::seal(&key);
         let mut body = BodyWriter {
-            cipher: ChunkCipher::new(&key),
+            cipher,
             chunk_size: suite.chunk_size() as usize,
             buf: Zeroizing::new(vec![0u8; suite.chunk_size() as usize + TAG_LEN]),
             filled: 0,
@@ -233,6 +234,7 @@ impl<'a> Sealer<'a> {
             self.signer.public_key().fingerprint(),
             self.context.clone(),
             total,
+            key_commitment,
             recipients,
             commitments,
         )

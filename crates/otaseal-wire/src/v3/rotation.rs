@@ -66,7 +66,7 @@ impl RotationStatement {
         let mut out = Vec::with_capacity(128 + new_spki.len());
         out.extend_from_slice(&ROTATION_MAGIC);
         out.push(VERSION);
-        out.push(Suite::RsaOaepPssAes256Gcm64K.id());
+        out.push(Suite::RsaOaepPssHkdfAes256Gcm64K.id());
         out.extend_from_slice(old.as_bytes());
         out.extend_from_slice(new.as_bytes());
         out.push(app_len);
