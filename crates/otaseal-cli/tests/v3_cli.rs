@@ -338,8 +338,8 @@ fn rotation_statements_extend_trust() {
     let mut args = open_args(file.to_str().unwrap(), dest.to_str().unwrap(), &t, &k);
     args.extend_from_slice(&["--now", "1780000000"]);
     assert_eq!(json_of(&run(&args))["error"], "untrusted-signer");
-    let rot = vectors().join("rotation-signer1-to-signer2.bin");
-    let bad_rot = vectors().join("rotation-untrusted.bin");
+    let rot = vectors().join("rotation-2-add-signer2.bin");
+    let bad_rot = vectors().join("rotation-2-by-untrusted-key.bin");
     let mut bad = args.clone();
     bad.extend_from_slice(&["--rotation", bad_rot.to_str().unwrap()]);
     assert_eq!(json_of(&run(&bad))["error"], "untrusted-signer");

@@ -38,6 +38,8 @@ const CREATED: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const EXPIRES: u64 = 1_798_761_600; // 2027-01-01T00:00:00Z
 const NOW: u64 = 1_780_000_000; // 2026-05-28, inside the validity period
 const SEQ: u64 = 42;
+const ROTATED_2: u64 = CREATED + 30 * 86_400; // created_at of the key-set version 2 statements
+const ROTATED_3: u64 = CREATED + 60 * 86_400; // and of version 3
 
 /// SHA-256 in counter mode over a seed: deterministic, for test vectors only.
 struct SeededRng {
@@ -122,16 +124,22 @@ impl TryRng for Shared {
 impl TryCryptoRng for Shared {}
 
 /// A signer whose PSS salts and blinding come from a seeded stream: reproducible signatures,
-/// for test vectors only.
+/// for test vectors only. An impostor claims another public key than the one it signs with.
 struct Seeded<'k> {
     key: &'k PrivateKey,
+    claims: &'k PublicKey,
     rng: Shared,
 }
 
 impl<'k> Seeded<'k> {
     fn new(key: &'k PrivateKey, rng: &Shared) -> Self {
+        Self::impostor(key, key.public_key(), rng)
+    }
+
+    fn impostor(key: &'k PrivateKey, claims: &'k PublicKey, rng: &Shared) -> Self {
         Self {
             key,
+            claims,
             rng: rng.clone(),
         }
     }
@@ -145,7 +153,7 @@ impl std::fmt::Debug for Seeded<'_> {
 
 impl Signer for Seeded<'_> {
     fn public_key(&self) -> &PublicKey {
-        self.key.public_key()
+        self.claims
     }
 
     fn sign_type1(&self, _payload: &[u8]) -> Result<Vec<u8>, SignError> {
@@ -298,6 +306,7 @@ fn main() {
     let signer2 = load_or_generate(&keys_dir, "signer2", 4096);
     let recipient1 = load_or_generate(&keys_dir, "recipient1", 4096);
     let recipient2 = load_or_generate(&keys_dir, "recipient2", 2048);
+    let signer3 = load_or_generate(&keys_dir, "signer3", 2048);
     let mut g = Gen {
         dir: dir.clone(),
         entries: Vec::new(),
@@ -723,31 +732,233 @@ fn main() {
         "signed with the verifier's own recipient key, even though it is (wrongly) trusted",
     );
 
-    // Key rotation: signer1 vouches for signer2; a bundle signed by signer2 then opens.
-    let rot = v3::sign_rotation(
-        &Seeded::new(&signer1, &Shared::new("rotation")),
-        signer2.public_key(),
+    // Key rotation (spec/v3.md 8): a chain of key-set versions from {signer1} (version 1).
+    let stmt = |old: &PrivateKey, new: &PrivateKey, app: &str, v: u64, t: u64, retire, label| {
+        let rng = Shared::new(label);
+        let (old, new) = (Seeded::new(old, &rng), Seeded::new(new, &rng));
+        v3::sign_rotation(&old, &new, app, v, t, retire).unwrap()
+    };
+    let add2 = stmt(
+        &signer1,
+        &signer2,
         APP,
-        CREATED,
-    )
-    .unwrap();
-    g.write("rotation-signer1-to-signer2.bin", &rot);
-    let rot_bad_app = v3::sign_rotation(
-        &Seeded::new(&signer1, &Shared::new("rotation-other-app")),
-        signer2.public_key(),
-        "com.example.other",
-        CREATED,
-    )
-    .unwrap();
-    g.write("rotation-other-app.bin", &rot_bad_app);
-    let rot_untrusted = v3::sign_rotation(
-        &Seeded::new(&signer2, &Shared::new("rotation-untrusted")),
-        recipient2.public_key(),
+        2,
+        ROTATED_2,
+        false,
+        "rotation-2-add",
+    );
+    let retire2 = stmt(
+        &signer1,
+        &signer2,
         APP,
-        CREATED,
+        2,
+        ROTATED_2,
+        true,
+        "rotation-2-retire",
+    );
+    let add3 = stmt(
+        &signer2,
+        &signer3,
+        APP,
+        3,
+        ROTATED_3,
+        false,
+        "rotation-3-add",
+    );
+    let by1_3 = stmt(
+        &signer1,
+        &signer3,
+        APP,
+        3,
+        ROTATED_3,
+        false,
+        "rotation-3-by-1",
+    );
+    let skip = stmt(&signer1, &signer3, APP, 4, ROTATED_3, false, "rotation-4");
+    let early = ROTATED_2 - 86_400;
+    let before = stmt(&signer2, &signer3, APP, 3, early, false, "rotation-3-early");
+    let future = stmt(
+        &signer1,
+        &signer2,
+        APP,
+        2,
+        NOW + 3_600,
+        false,
+        "rotation-2-future",
+    );
+    let other = "com.example.other";
+    let other_app = stmt(
+        &signer1,
+        &signer2,
+        other,
+        2,
+        ROTATED_2,
+        false,
+        "rotation-other-app",
+    );
+    let untrusted = stmt(
+        &signer2,
+        &signer3,
+        APP,
+        2,
+        ROTATED_2,
+        false,
+        "rotation-untrusted",
+    );
+    let rng = Shared::new("rotation-impostor");
+    let unsigned_by_new = v3::sign_rotation(
+        &Seeded::new(&signer1, &rng),
+        &Seeded::impostor(&signer1, signer2.public_key(), &rng),
+        APP,
+        2,
+        ROTATED_2,
+        false,
     )
     .unwrap();
-    g.write("rotation-untrusted.bin", &rot_untrusted);
+    let parsed = v3::RotationStatement::parse(&add2, &L).unwrap();
+    let no_new_signature = add2[..add2.len() - 2 - parsed.new_signature.len()].to_vec();
+    let mut flipped = add2.clone();
+    flipped[parsed.signed_len + 100] ^= 0x01;
+    for (file, bytes) in [
+        ("rotation-2-add-signer2.bin", &add2),
+        ("rotation-2-retire-signer1.bin", &retire2),
+        ("rotation-3-add-signer3.bin", &add3),
+        ("rotation-3-by-signer1.bin", &by1_3),
+        ("rotation-4-skips-3.bin", &skip),
+        ("rotation-3-created-before-2.bin", &before),
+        ("rotation-2-from-the-future.bin", &future),
+        ("rotation-2-other-app.bin", &other_app),
+        ("rotation-2-by-untrusted-key.bin", &untrusted),
+        ("rotation-2-new-key-did-not-sign.bin", &unsigned_by_new),
+        ("rotation-2-no-new-key-signature.bin", &no_new_signature),
+        ("rotation-2-flipped-signature.bin", &flipped),
+    ] {
+        g.write(file, bytes);
+    }
+    let rot = |file: &str, apply: &[&str], expect: &str, after: (u64, &[&str]), comment: &str| {
+        json!({
+            "file": file, "trusted": ["signer1"], "apply": apply, "app_id": APP, "now": NOW,
+            "expect": expect,
+            "key_set_after": {"version": after.0, "keys": after.1},
+            "comment": comment,
+        })
+    };
+    let (add, retire) = (
+        "rotation-2-add-signer2.bin",
+        "rotation-2-retire-signer1.bin",
+    );
+    let v1: (u64, &[&str]) = (1, &["signer1"]);
+    let v2_both: (u64, &[&str]) = (2, &["signer1", "signer2"]);
+    let v2_new: (u64, &[&str]) = (2, &["signer2"]);
+    let rotations = json!([
+        rot(
+            add,
+            &[],
+            "success",
+            v2_both,
+            "signer1 adds signer2: version 2"
+        ),
+        rot(
+            retire,
+            &[],
+            "success",
+            v2_new,
+            "signer1 hands over to signer2 and retires: version 2 is {signer2}"
+        ),
+        rot(
+            "rotation-3-add-signer3.bin",
+            &[retire],
+            "success",
+            (3, &["signer2", "signer3"]),
+            "chain: then signer2 adds signer3"
+        ),
+        rot(
+            "rotation-3-by-signer1.bin",
+            &[add],
+            "success",
+            (3, &["signer1", "signer2", "signer3"]),
+            "signer1 is still in version 2, so it may sign version 3"
+        ),
+        rot(
+            "rotation-3-by-signer1.bin",
+            &[retire],
+            "untrusted-signer",
+            v2_new,
+            "signer1 was retired by version 2: it signs no more statements"
+        ),
+        rot(
+            add,
+            &[add],
+            "replay",
+            v2_both,
+            "the version 2 statement again, at version 2"
+        ),
+        rot(
+            "rotation-4-skips-3.bin",
+            &[add],
+            "version-gap",
+            v2_both,
+            "version 4 at version 2"
+        ),
+        rot(
+            "rotation-3-by-signer1.bin",
+            &[],
+            "version-gap",
+            v1,
+            "version 3 at version 1"
+        ),
+        rot(
+            "rotation-3-created-before-2.bin",
+            &[add],
+            "stale",
+            v2_both,
+            "version 3, created a day before the version 2 statement"
+        ),
+        rot(
+            "rotation-2-from-the-future.bin",
+            &[],
+            "not-yet-valid",
+            v1,
+            "created an hour after now (skew 600 s)"
+        ),
+        rot(
+            "rotation-2-other-app.bin",
+            &[],
+            "wrong-app",
+            v1,
+            "for com.example.other"
+        ),
+        rot(
+            "rotation-2-by-untrusted-key.bin",
+            &[],
+            "untrusted-signer",
+            v1,
+            "signed by signer2, which version 1 does not trust"
+        ),
+        rot(
+            "rotation-2-new-key-did-not-sign.bin",
+            &[],
+            "bad-new-key-signature",
+            v1,
+            "names signer2 as the new key, but signer1 made both signatures"
+        ),
+        rot(
+            "rotation-2-no-new-key-signature.bin",
+            &[],
+            "malformed-rotation",
+            v1,
+            "the new key's signature field is missing"
+        ),
+        rot(
+            "rotation-2-flipped-signature.bin",
+            &[],
+            "bad-signature",
+            v1,
+            "one bit of the old key's signature flipped"
+        ),
+    ]);
+
+    // Bundles under rotated key sets.
     let by2 = seal(
         &signer2,
         &[recipient1.public_key()],
@@ -756,34 +967,69 @@ fn main() {
         "by-signer2",
     );
     g.write("ok-signed-by-rotated-key.v3", &by2);
-    g.entry(
-        "ok-signed-by-rotated-key.v3",
-        "success",
-        Some(&small),
-        "recipient1",
-        &["signer1"],
-        json!({"rotations": ["rotation-signer1-to-signer2.bin"]}),
-        "signer2 trusted through the rotation statement signed by signer1",
+    let by3 = seal(
+        &signer3,
+        &[recipient1.public_key()],
+        &ctx,
+        &small,
+        "by-signer3",
     );
-    g.entry(
-        "ok-signed-by-rotated-key.v3",
-        "untrusted-signer",
-        None,
-        "recipient1",
-        &["signer1"],
-        none.clone(),
-        "the same bundle without the rotation statement",
-    );
-    let rotations = json!([
-        {"file": "rotation-signer1-to-signer2.bin", "trusted": ["signer1"], "app_id": APP, "expect": "success", "new_key": "signer2"},
-        {"file": "rotation-other-app.bin", "trusted": ["signer1"], "app_id": APP, "expect": "wrong-app", "new_key": "signer2"},
-        {"file": "rotation-untrusted.bin", "trusted": ["signer1"], "app_id": APP, "expect": "untrusted-signer", "new_key": "recipient2"},
-    ]);
+    g.write("ok-signed-by-signer3.v3", &by3);
+    let chain = json!([retire, "rotation-3-add-signer3.bin"]);
+    for (file, expect, rotations, comment) in [
+        (
+            "ok-signed-by-rotated-key.v3",
+            "success",
+            json!([add]),
+            "signer2 trusted through version 2, signed by signer1 and signer2",
+        ),
+        (
+            "ok-signed-by-rotated-key.v3",
+            "success",
+            json!([retire]),
+            "signer2 trusted through version 2, which retires signer1",
+        ),
+        (
+            "ok-signed-by-rotated-key.v3",
+            "untrusted-signer",
+            json!([]),
+            "the same bundle without the rotation statement",
+        ),
+        (
+            "ok-one-byte.v3",
+            "untrusted-signer",
+            json!([retire]),
+            "signed by signer1, retired by version 2: a retired key signs no more bundles",
+        ),
+        (
+            "ok-signed-by-signer3.v3",
+            "success",
+            chain,
+            "signer3 trusted through the chain of versions 2 and 3",
+        ),
+        (
+            "ok-signed-by-signer3.v3",
+            "untrusted-signer",
+            json!([retire]),
+            "version 2 does not trust signer3 yet",
+        ),
+    ] {
+        g.entry(
+            file,
+            expect,
+            (expect == "success").then_some(small.as_slice()),
+            "recipient1",
+            &["signer1"],
+            json!({"rotations": rotations}),
+            comment,
+        );
+    }
 
     let mut keys = serde_json::Map::new();
     for (name, k) in [
         ("signer1", &signer1),
         ("signer2", &signer2),
+        ("signer3", &signer3),
         ("recipient1", &recipient1),
         ("recipient2", &recipient2),
     ] {
@@ -854,17 +1100,19 @@ fn readme(dir: &Path, manifest: &Value) -> String {
         )
         .unwrap();
     }
-    out.push_str(
-        "\n## Rotation statements\n\n| file | trusted | expect | new key |\n|---|---|---|---|\n",
-    );
+    out.push_str("\n## Rotation statements\n\n| file | version 1 | applied first | expect | key set after | what |\n|---|---|---|---|---|---|\n");
     for r in manifest["rotations"].as_array().unwrap() {
+        let after = &r["key_set_after"];
         writeln!(
             out,
-            "| `{}` | {} | `{}` | {} |",
+            "| `{}` | {} | {} | `{}` | version {}: {} | {} |",
             r["file"].as_str().unwrap(),
             names(r, "trusted"),
+            names(r, "apply"),
             r["expect"].as_str().unwrap(),
-            r["new_key"].as_str().unwrap(),
+            after["version"],
+            names(after, "keys"),
+            r["comment"].as_str().unwrap(),
         )
         .unwrap();
     }
@@ -922,7 +1170,9 @@ else.**
   `app_id` and `now`), `app_id`, `channel`, `min_sequence` (the lowest sequence accepted), `now`
   (Unix seconds), and `expect`: `success` (then `plaintext_len` and `plaintext_sha256`) or the
   error code of `spec/v3.md` section 7.1. `rotations` lists the statements with the key set they
-  are checked against and the expected outcome. Plaintext byte `i` is `(31 i) mod 251`.
+  are checked against: `trusted` (version 1), the statements to `apply` first, `app_id`, `now`,
+  the expected outcome (`success` or a code of `spec/v3.md` section 8.3) and the key set after it
+  (`key_set_after`: unchanged on failure). Plaintext byte `i` is `(31 i) mod 251`.
 
 The tests `crates/otaseal-envelope/tests/v3_vectors.rs` (library: streaming, in-memory and
 atomic file paths, one test per entry) and `crates/otaseal-cli/tests/v3_cli.rs` (`otaseal open`)

@@ -9,7 +9,8 @@
 //!   then [`Decryptor`] -> [`VerifiedDecryptor`] -> [`StreamReader`] (the typestate), or the
 //!   shortcuts [`open`], [`open_to`], [`open_to_file`], [`open_bytes`].
 //! - Inspect without keys: [`read_signed_header`], [`Header::parse`].
-//! - Rotate signing keys: [`sign_rotation`], [`TrustedKeys::accept_rotation`].
+//! - Rotate signing keys (a versioned key set, after TUF's root rotation): [`sign_rotation`],
+//!   [`TrustedKeys::accept_rotation`].
 //!
 //! The byte layouts live in [`otaseal_wire::v3`] and are re-exported here.
 //!
@@ -49,19 +50,19 @@ pub use crypto::{
     CONTENT_KEY_LEN, HEADER_SIGNATURE_CONTEXT, KEY_COMMITMENT_INFO, OAEP_LABEL, PAYLOAD_KEY_INFO,
     ROTATION_SIGNATURE_CONTEXT,
 };
-pub use error::{OpenError, RecipientsError, SealError};
+pub use error::{OpenError, RecipientsError, RotationError, SealError};
 pub use from_v2::{seal_from_v2, seal_from_v2_to, seal_from_v2_to_file};
 pub use open::{
-    DEFAULT_CLOCK_SKEW, Decryptor, Opened, Policy, SignedHeader, StreamReader, TrustedKeys,
-    VerifiedDecryptor, open, open_bytes, open_to, open_to_file, read_signed_header,
+    DEFAULT_CLOCK_SKEW, Decryptor, Opened, Policy, SignedHeader, StreamReader, VerifiedDecryptor,
+    open, open_bytes, open_to, open_to_file, read_signed_header,
 };
 pub use otaseal_wire::v3::{
-    COMMITMENT_LEN, Context, ContextError, Header, KEY_COMMITMENT_LEN, MAGIC, MAX_RECIPIENTS,
-    MAX_SPKI_LEN, MIN_HEADER_LEN, PREFIX_LEN, ParseError, ParseErrorKind, ROTATION_MAGIC,
-    RecipientStanza, RotationStatement, Suite, TAG_LEN, VERSION, max_chunk_count, max_header_len,
-    parse_prefix,
+    COMMITMENT_LEN, Context, ContextError, FIRST_ROTATION_VERSION, Header, KEY_COMMITMENT_LEN,
+    MAGIC, MAX_RECIPIENTS, MAX_SPKI_LEN, MIN_HEADER_LEN, PREFIX_LEN, ParseError, ParseErrorKind,
+    ROTATION_MAGIC, RecipientStanza, Rotation, RotationStatement, Suite, TAG_LEN, VERSION,
+    max_chunk_count, max_header_len, parse_prefix,
 };
-pub use rotation::sign_rotation;
+pub use rotation::{KeySetError, MAX_TRUSTED_KEYS, Rotated, TrustedKeys, sign_rotation};
 #[cfg(feature = "hazmat")]
 pub(crate) use seal::sign_header_bytes;
 pub use seal::{Sealed, Sealer, seal};

@@ -438,10 +438,16 @@ fn keys_are_separated_by_purpose() {
         .unwrap()
         .seal(&plain)
         .unwrap();
-    let mut trusting = policy();
-    trusting
-        .trusted_mut()
-        .add(k.recipient1.public_key().clone());
+    let trusting = Policy::new(
+        TrustedKeys::from_keys([
+            k.signer1.public_key().clone(),
+            k.recipient1.public_key().clone(),
+        ]),
+        APP,
+    )
+    .channel("production")
+    .min_sequence(42)
+    .now(NOW);
     assert_eq!(
         rejected_to_file(&own, &k.recipient1, &trusting),
         "key-reuse"
@@ -744,64 +750,172 @@ fn limits_are_checked_before_work() {
     }
 }
 
+/// `n` distinct RSA-2048 public keys that nobody holds the private half of (random odd moduli):
+/// to fill key sets without generating keys.
+fn fake_public_keys(n: u8) -> Vec<PublicKey> {
+    (0..n)
+        .map(|i| {
+            let mut m: Vec<u8> = (0..256u32)
+                .map(|j| (j * 7 + u32::from(i) * 13) as u8)
+                .collect();
+            m[0] |= 0x80;
+            m[255] |= 1;
+            let n = rsa::BoxedUint::from_be_slice(&m, 2048).unwrap();
+            let rsa = rsa::PublicKey::new(n, rsa::BoxedUint::from(65_537u32)).unwrap();
+            PublicKey::from_rsa(rsa).unwrap()
+        })
+        .collect()
+}
+
+const T2: u64 = CREATED + 86_400;
+
 #[test]
-fn key_rotation() {
+fn key_rotation_replaces_the_key_set_with_its_next_version() {
+    // spec/v3.md 8 (issue 17, item 8): TUF-style rotation. Before, a statement only added a key,
+    // never expired nor replayed, and a rotated-out key still signed.
     let k = keys();
-    let stmt = v3::sign_rotation(&k.signer1, k.signer2.public_key(), APP, CREATED).unwrap();
+    let stmt = v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, T2, true).unwrap();
     let parsed = RotationStatement::parse(&stmt, &L).unwrap();
-    assert_eq!(parsed.old, k.signer1.public_key().fingerprint());
-    assert_eq!(parsed.new, k.signer2.public_key().fingerprint());
+    let r = &parsed.rotation;
+    assert_eq!(r.old, k.signer1.public_key().fingerprint());
+    assert_eq!(r.new, k.signer2.public_key().fingerprint());
     assert_eq!(
-        parsed.new_spki,
-        k.signer2.public_key().to_spki_der().unwrap()
+        (r.key_set_version, r.created_at, r.retire_old),
+        (2, T2, true)
     );
+    assert_eq!(r.new_spki, k.signer2.public_key().to_spki_der().unwrap());
+    let by1 = sealed(b"old key");
     let by2 = Sealer::new(&k.signer2, &[k.recipient1.public_key()], ctx(50))
         .unwrap()
         .seal(b"new key")
         .unwrap();
-    let mut pol = policy();
+    let with = |keys: &TrustedKeys| {
+        Policy::new(keys.clone(), APP)
+            .channel("production")
+            .min_sequence(42)
+            .now(NOW)
+    };
+    let mut keys = TrustedKeys::from_keys([k.signer1.public_key().clone()]);
+    assert_eq!((keys.version(), keys.created_at()), (1, 0));
     assert_eq!(
-        v3::open_bytes(&by2, &k.recipient1, &pol, &L)
+        v3::open_bytes(&by2, &k.recipient1, &with(&keys), &L)
             .unwrap_err()
             .code(),
         "untrusted-signer"
     );
-    // Rejected statements leave the trusted set unchanged.
-    let mut flipped = stmt.clone();
-    let last = flipped.len() - 1;
-    flipped[last] ^= 1;
+    // Refused statements leave the key set as it was.
     let mut appended = stmt.clone();
     appended.push(0);
-    let other_app =
-        v3::sign_rotation(&k.signer1, k.signer2.public_key(), "other", CREATED).unwrap();
-    let untrusted = v3::sign_rotation(&k.signer2, k.recipient2.public_key(), APP, CREATED).unwrap();
-    // A statement whose fingerprint does not match its key.
     let mut wrong_fp = stmt.clone();
     wrong_fp[42] ^= 1;
+    let mut old_format = stmt.clone();
+    old_format[9] = 1;
     for (bytes, code) in [
-        (&flipped, "bad-signature"),
-        (&appended, "malformed-header"),
-        (&other_app, "wrong-app"),
-        (&untrusted, "untrusted-signer"),
-        (&wrong_fp, "malformed-header"),
-        (&stmt[..stmt.len() - 1].to_vec(), "malformed-header"),
+        (appended, "malformed-rotation"),
+        (wrong_fp, "malformed-rotation"),
+        (stmt[..stmt.len() - 1].to_vec(), "malformed-rotation"),
+        (old_format, "unknown-suite"),
+        (
+            v3::sign_rotation(&k.signer1, &k.signer2, APP, 3, T2, true).unwrap(),
+            "version-gap",
+        ),
+        (
+            v3::sign_rotation(&k.signer1, &k.signer2, "other", 2, T2, true).unwrap(),
+            "wrong-app",
+        ),
+        (
+            v3::sign_rotation(&k.signer2, &k.signer1, APP, 2, T2, false).unwrap(),
+            "untrusted-signer",
+        ),
+        (
+            v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, NOW + 601, true).unwrap(),
+            "not-yet-valid",
+        ),
     ] {
-        let e = pol
-            .trusted_mut()
-            .accept_rotation(bytes, APP, &L)
-            .unwrap_err();
+        let e = keys.accept_rotation(&bytes, APP, NOW, &L).unwrap_err();
         assert_eq!(e.code(), code, "{e}");
-        assert_eq!(pol.trusted().len(), 1);
+        assert_eq!((keys.version(), keys.len()), (1, 1));
     }
-    // A key cannot vouch for itself.
-    assert!(v3::sign_rotation(&k.signer1, k.signer1.public_key(), APP, CREATED).is_err());
-    let fp = pol.trusted_mut().accept_rotation(&stmt, APP, &L).unwrap();
-    assert_eq!(fp, k.signer2.public_key().fingerprint());
-    assert_eq!(pol.trusted().len(), 2);
-    let plain = v3::open_bytes(&by2, &k.recipient1, &pol, &L).unwrap();
+    // The skew boundary, then the statement itself.
+    let mut edge = keys.clone();
+    let at_skew = v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, NOW + 600, true).unwrap();
+    edge.accept_rotation(&at_skew, APP, NOW, &L).unwrap();
+    let done = keys.accept_rotation(&stmt, APP, NOW, &L).unwrap();
+    assert_eq!(done.key_set_version, 2);
+    assert_eq!(done.added, k.signer2.public_key().fingerprint());
+    assert_eq!(done.retired, Some(k.signer1.public_key().fingerprint()));
+    assert_eq!((keys.version(), keys.created_at(), keys.len()), (2, T2, 1));
+    // signer2 signs bundles now; retired signer1 signs neither bundles nor statements.
+    let plain = v3::open_bytes(&by2, &k.recipient1, &with(&keys), &L).unwrap();
     assert_eq!(plain.as_slice(), b"new key");
-    // The old key stays trusted.
-    v3::open_bytes(&sealed(b"old"), &k.recipient1, &pol, &L).unwrap();
+    assert_eq!(
+        v3::open_bytes(&by1, &k.recipient1, &with(&keys), &L)
+            .unwrap_err()
+            .code(),
+        "untrusted-signer"
+    );
+    let by_retired = v3::sign_rotation(&k.signer1, &k.recipient2, APP, 3, T2, false).unwrap();
+    assert_eq!(
+        keys.accept_rotation(&by_retired, APP, NOW, &L)
+            .unwrap_err()
+            .code(),
+        "untrusted-signer"
+    );
+    // Replay and staleness.
+    assert_eq!(
+        keys.accept_rotation(&stmt, APP, NOW, &L)
+            .unwrap_err()
+            .code(),
+        "untrusted-signer",
+        "its old key is retired"
+    );
+    let stale = v3::sign_rotation(&k.signer2, &k.signer1, APP, 3, T2 - 1, false).unwrap();
+    assert_eq!(
+        keys.accept_rotation(&stale, APP, NOW, &L)
+            .unwrap_err()
+            .code(),
+        "stale"
+    );
+    let next = v3::sign_rotation(&k.signer2, &k.signer1, APP, 3, T2, false).unwrap();
+    keys.accept_rotation(&next, APP, NOW, &L).unwrap();
+    assert_eq!(
+        keys.accept_rotation(&next, APP, NOW, &L)
+            .unwrap_err()
+            .code(),
+        "replay"
+    );
+    assert_eq!((keys.version(), keys.len()), (3, 2));
+    // A producer refuses a key that vouches for itself and version 1.
+    assert!(v3::sign_rotation(&k.signer1, &k.signer1, APP, 2, T2, false).is_err());
+    assert!(v3::sign_rotation(&k.signer1, &k.signer2, APP, 1, T2, false).is_err());
+}
+
+#[test]
+fn key_sets_are_bounded() {
+    let k = keys();
+    let fakes = fake_public_keys(17);
+    let full: Vec<PublicKey> = std::iter::once(k.signer1.public_key().clone())
+        .chain(fakes[..15].iter().cloned())
+        .collect();
+    assert_eq!(full.len(), v3::MAX_TRUSTED_KEYS);
+    let mut keys = TrustedKeys::from_stored(1, 0, full.clone()).unwrap();
+    let add = v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, T2, false).unwrap();
+    assert_eq!(
+        keys.accept_rotation(&add, APP, NOW, &L).unwrap_err().code(),
+        "too-many-keys"
+    );
+    let swap = v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, T2, true).unwrap();
+    keys.accept_rotation(&swap, APP, NOW, &L).unwrap();
+    assert_eq!(keys.len(), v3::MAX_TRUSTED_KEYS);
+    use v3::KeySetError as E;
+    for (version, set, err) in [
+        (1, fakes.clone(), E::TooMany),
+        (1, vec![], E::Empty),
+        (1, vec![fakes[0].clone(), fakes[0].clone()], E::Duplicate),
+        (0, vec![fakes[0].clone()], E::Version),
+    ] {
+        assert_eq!(TrustedKeys::from_stored(version, 0, set).unwrap_err(), err);
+    }
 }
 
 fn capgo_v2(id: &str) -> (Vec<u8>, Vec<u8>, PublicKey, IvSessionKey, SignedChecksum) {

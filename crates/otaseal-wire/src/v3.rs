@@ -1,6 +1,7 @@
 //! The byte layouts of otaseal V3 (`spec/v3.md`): the header codec (canonical parser and
 //! encoder over a bounded cursor), the signature field and the key-rotation statement. No
-//! cryptography: `otaseal-envelope` signs, verifies, wraps and decrypts.
+//! cryptography and no verifier state: `otaseal-envelope` signs, verifies, wraps, decrypts and
+//! keeps the trusted key set.
 //!
 //! Every length is checked against [`Limits`] before anything is allocated,
 //! every parser rejects trailing bytes, and every error is a small `Copy` [`ParseError`] that
@@ -18,7 +19,9 @@ pub use header::{
     MIN_HEADER_LEN, PREFIX_LEN, RecipientStanza, Suite, TAG_LEN, VERSION, WITHDRAWN_SUITE,
     chunk_count_for, max_chunk_count, max_header_len, parse_prefix,
 };
-pub use rotation::{MAX_SPKI_LEN, ROTATION_MAGIC, RotationStatement};
+pub use rotation::{
+    FIRST_ROTATION_VERSION, MAX_SPKI_LEN, ROTATION_MAGIC, Rotation, RotationStatement,
+};
 
 use crate::{Limits, RSA_BLOCK_LENS};
 
@@ -88,6 +91,10 @@ pub enum ParseErrorKind {
     BadChunking,
     /// A rotation statement whose fingerprints or key do not agree.
     BadRotationKey,
+    /// A rotation statement's key-set version is below 2 (version 1 is the configured set).
+    BadKeySetVersion,
+    /// A rotation statement's retire flag is neither 0 nor 1.
+    BadRetireFlag,
 }
 
 impl fmt::Display for ParseErrorKind {
@@ -120,6 +127,12 @@ impl fmt::Display for ParseErrorKind {
             ),
             ParseErrorKind::BadRotationKey => {
                 f.write_str("rotation statement key does not match its fingerprints")
+            }
+            ParseErrorKind::BadKeySetVersion => {
+                f.write_str("rotation statement key-set version is below 2")
+            }
+            ParseErrorKind::BadRetireFlag => {
+                f.write_str("rotation statement retire flag is neither 0 nor 1")
             }
         }
     }

@@ -10,7 +10,7 @@ use otaseal_envelope::v3::{self, Policy, TrustedKeys};
 use otaseal_keys::{Limit, Limits};
 use serde_json::json;
 
-use super::v3out::{fail_open, header_json};
+use super::v3out::{fail_open, fail_rotation, header_json, now};
 use crate::util::{
     HashWriter, format_time, load_private_key, load_public_key, parse_time, print_json,
     read_bounded,
@@ -55,27 +55,36 @@ pub(crate) struct OpenArgs {
 
 pub(crate) fn run(a: &OpenArgs) -> Result<()> {
     let limits = Limits::default();
-    let mut trusted = TrustedKeys::new();
-    for p in &a.trust {
-        trusted.add(load_public_key(p, &limits)?);
-    }
+    let mut trusted = TrustedKeys::from_keys(
+        a.trust
+            .iter()
+            .map(|p| load_public_key(p, &limits))
+            .collect::<Result<Vec<_>>>()?,
+    );
+    let now = a.now.unwrap_or_else(now);
     for p in &a.rotation {
         let bytes = read_bounded(p, 64 << 10)?;
-        let fp = trusted
-            .accept_rotation(&bytes, &a.app_id, &limits)
-            .map_err(|e| fail_open(e, a.json))
+        let done = trusted
+            .accept_rotation(&bytes, &a.app_id, now, &limits)
+            .map_err(|e| fail_rotation(e, a.json))
             .with_context(|| format!("rotation statement {} refused", p.display()))?;
         if !a.json {
-            eprintln!("trusting {fp} (rotation statement {})", p.display());
+            eprintln!(
+                "key set version {}: trusting {}{} (rotation statement {})",
+                done.key_set_version,
+                done.added,
+                done.retired
+                    .map(|r| format!(", retired {r}"))
+                    .unwrap_or_default(),
+                p.display()
+            );
         }
     }
     let mut policy = Policy::new(trusted, a.app_id.clone()).min_sequence(a.min_sequence);
     if let Some(c) = &a.channel {
         policy = policy.channel(c.clone());
     }
-    if let Some(t) = a.now {
-        policy = policy.now(t);
-    }
+    policy = policy.now(now);
     let key = load_private_key(&a.decryption_key, &limits)?;
     ensure_distinct(&a.sealed, &a.output)?;
     let (input, _) = open_input(&a.sealed, Limit::BundleLen, &limits)?;

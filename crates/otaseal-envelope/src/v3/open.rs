@@ -10,7 +10,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use otaseal_keys::{Fingerprint, PublicKey, Signer};
+use otaseal_keys::Signer;
 use otaseal_wire::Limits;
 use otaseal_wire::v3::{
     Header, MAGIC, PREFIX_LEN, ParseError, ParseErrorKind, SIGNATURE_LEN_LEN, TAG_LEN,
@@ -21,65 +21,8 @@ use zeroize::Zeroizing;
 
 use super::crypto::{self, ChunkCipher, HEADER_SIGNATURE_CONTEXT};
 use super::error::OpenError;
+use super::rotation::TrustedKeys;
 use crate::io::{Existing, Mode, PendingFile, read_full};
-
-/// The signing keys a verifier trusts (`spec/v3.md` section 7, step 4): several at once, so
-/// that keys can be rotated; extended by accepted rotation statements
-/// ([`TrustedKeys::accept_rotation`]).
-#[derive(Clone, Debug, Default)]
-pub struct TrustedKeys {
-    keys: Vec<PublicKey>,
-}
-
-impl TrustedKeys {
-    /// An empty set.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A set of the given keys.
-    #[must_use]
-    pub fn from_keys(keys: impl IntoIterator<Item = PublicKey>) -> Self {
-        let mut s = Self::new();
-        for k in keys {
-            s.add(k);
-        }
-        s
-    }
-
-    /// Adds a key (no effect if it is already trusted).
-    pub fn add(&mut self, key: PublicKey) {
-        if self.get(&key.fingerprint()).is_none() {
-            self.keys.push(key);
-        }
-    }
-
-    /// The trusted key with this fingerprint.
-    #[must_use]
-    pub fn get(&self, fingerprint: &Fingerprint) -> Option<&PublicKey> {
-        self.keys
-            .iter()
-            .find(|k| k.fingerprint().as_bytes() == fingerprint.as_bytes())
-    }
-
-    /// The trusted keys.
-    pub fn iter(&self) -> impl Iterator<Item = &PublicKey> {
-        self.keys.iter()
-    }
-
-    /// Number of trusted keys.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// `true` if no key is trusted.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-}
 
 /// Default allowed clock skew for `created_at`, in seconds (`spec/v3.md` section 7, step 6).
 pub const DEFAULT_CLOCK_SKEW: u64 = 600;
