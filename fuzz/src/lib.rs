@@ -770,7 +770,7 @@ struct V3Fixture {
 }
 
 static V3_FIXTURE: LazyLock<V3Fixture> = LazyLock::new(|| {
-    use otaseal_envelope::v3::{Policy, TrustedKeys};
+    use otaseal_envelope::v3::{Channel, Policy, Sequence, TrustedKeys};
     let limits = Limits::default();
     let manifest: serde_json::Value = serde_json::from_str(V3_MANIFEST).expect("v3 manifest");
     let entry = manifest["vectors"]
@@ -783,9 +783,9 @@ static V3_FIXTURE: LazyLock<V3Fixture> = LazyLock::new(|| {
     let policy = Policy::new(
         TrustedKeys::from_keys([signer]),
         entry["app_id"].as_str().expect("app_id"),
+        Channel::only(entry["channel"].as_str().expect("channel")),
+        Sequence::AtLeast(entry["min_sequence"].as_u64().expect("min_sequence")),
     )
-    .channel(entry["channel"].as_str().expect("channel"))
-    .min_sequence(entry["min_sequence"].as_u64().expect("min_sequence"))
     .now(entry["now"].as_u64().expect("now"));
     V3Fixture {
         recipient: PrivateKey::from_bytes(V3_RECIPIENT1, &limits).expect("recipient1"),

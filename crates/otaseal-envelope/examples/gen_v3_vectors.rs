@@ -23,6 +23,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use base64ct::{Base64, Encoding};
 use otaseal_envelope::hazmat::sign_v3_header_bytes;
 use otaseal_envelope::v3::{self, Context, Sealer};
 use otaseal_keys::{Limits, PrivateKey, PublicKey, SignError, Signer};
@@ -1025,6 +1026,189 @@ fn main() {
         );
     }
 
+    // Verifier states (spec/v3.md 11): a state file before, the bundle, the state after.
+    let key_json = |k: &PrivateKey| {
+        json!({
+            "fingerprint": k.public_key().fingerprint().to_string(),
+            "spki": Base64::encode_string(&k.public_key().to_spki_der().unwrap()),
+        })
+    };
+    let state = |version: u64, created_at: u64, keys: &[&PrivateKey], seqs: &[(&str, u64)]| {
+        json!({
+            "format": "otaseal-verifier-state/1",
+            "apps": [{
+                "app_id": APP,
+                "key_set": {
+                    "version": version,
+                    "created_at": created_at,
+                    "keys": keys.iter().map(|k| key_json(k)).collect::<Vec<_>>(),
+                },
+                "sequences": seqs
+                    .iter()
+                    .map(|(c, s)| json!({"channel": c, "sequence": s}))
+                    .collect::<Vec<_>>(),
+            }],
+        })
+    };
+    let s1: &[&PrivateKey] = &[&signer1];
+    let s2: &[&PrivateKey] = &[&signer2];
+    let prod = |n: u64| vec![("production", n)];
+    struct StateCase<'a> {
+        name: &'a str,
+        before: Value,
+        rotations: Value,
+        file: &'a str,
+        channel: Option<&'a str>,
+        floor: Option<u64>,
+        expect: &'a str,
+        after: Value,
+        comment: &'a str,
+    }
+    let two = "ok-two-recipients.v3";
+    let cases = [
+        StateCase {
+            name: "new-state",
+            before: Value::Null,
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "success",
+            after: state(1, 0, s1, &prod(SEQ)),
+            comment: "no state yet: seeded with the trusted key, sequence 42 recorded",
+        },
+        StateCase {
+            name: "same-sequence",
+            before: state(1, 0, s1, &prod(SEQ)),
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "rollback",
+            after: state(1, 0, s1, &prod(SEQ)),
+            comment: "sequence 42 opened before: not greater, refused",
+        },
+        StateCase {
+            name: "next-sequence",
+            before: state(1, 0, s1, &prod(SEQ - 1)),
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "success",
+            after: state(1, 0, s1, &prod(SEQ)),
+            comment: "41 recorded: 42 opens and is recorded",
+        },
+        StateCase {
+            name: "other-channel",
+            before: state(1, 0, s1, &prod(SEQ - 1)),
+            rotations: json!([]),
+            file: two,
+            channel: Some("beta"),
+            floor: None,
+            expect: "wrong-channel",
+            after: state(1, 0, s1, &prod(SEQ - 1)),
+            comment: "the verifier is on channel beta",
+        },
+        StateCase {
+            name: "per-channel",
+            before: state(1, 0, s1, &[("beta", 50)]),
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "success",
+            after: state(1, 0, s1, &[("beta", 50), ("production", SEQ)]),
+            comment: "beta's 50 does not bind production: sequences are per channel",
+        },
+        StateCase {
+            name: "any-channel-rollback",
+            before: state(1, 0, s1, &[("beta", 50), ("production", 10)]),
+            rotations: json!([]),
+            file: two,
+            channel: None,
+            floor: None,
+            expect: "rollback",
+            after: state(1, 0, s1, &[("beta", 50), ("production", 10)]),
+            comment: "any channel: 42 is not greater than 50, the highest of all channels",
+        },
+        StateCase {
+            name: "any-channel",
+            before: state(1, 0, s1, &[("beta", SEQ - 1), ("production", 10)]),
+            rotations: json!([]),
+            file: two,
+            channel: None,
+            floor: None,
+            expect: "success",
+            after: state(1, 0, s1, &[("beta", SEQ - 1), ("production", SEQ)]),
+            comment: "any channel: 42 is greater than 41; recorded under its own channel",
+        },
+        StateCase {
+            name: "floor",
+            before: Value::Null,
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: Some(SEQ + 1),
+            expect: "rollback",
+            after: state(1, 0, s1, &[]),
+            comment: "a new state with a floor of 43 (--min-sequence)",
+        },
+        StateCase {
+            name: "retired-stays-retired",
+            before: state(2, ROTATED_2, s2, &[]),
+            rotations: json!([]),
+            file: "ok-one-byte.v3",
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "untrusted-signer",
+            after: state(2, ROTATED_2, s2, &[]),
+            comment: "signer1 is trusted again by configuration, but the state (version 2) retired it",
+        },
+        StateCase {
+            name: "rotation-recorded",
+            before: state(1, 0, s1, &[]),
+            rotations: json!([retire]),
+            file: "ok-signed-by-rotated-key.v3",
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "success",
+            after: state(2, ROTATED_2, s2, &prod(SEQ)),
+            comment: "version 2 applied and recorded; signer2's bundle opens",
+        },
+        StateCase {
+            name: "rotation-kept",
+            before: state(1, 0, s1, &[]),
+            rotations: json!([retire]),
+            file: "ok-one-byte.v3",
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "untrusted-signer",
+            after: state(2, ROTATED_2, s2, &[]),
+            comment: "version 2 is kept although the bundle, by the retired signer1, is refused",
+        },
+    ];
+    let states: Vec<Value> = cases
+        .into_iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "state": c.before,
+                "trusted": ["signer1"],
+                "rotations": c.rotations,
+                "file": c.file,
+                "decryption_key": "recipient1",
+                "app_id": APP,
+                "channel": c.channel,
+                "min_sequence": c.floor,
+                "now": NOW,
+                "expect": c.expect,
+                "state_after": c.after,
+                "comment": c.comment,
+            })
+        })
+        .collect();
+
     let mut keys = serde_json::Map::new();
     for (name, k) in [
         ("signer1", &signer1),
@@ -1050,6 +1234,7 @@ fn main() {
         "keys": keys,
         "vectors": g.entries,
         "rotations": rotations,
+        "states": states,
     });
     let mut text = serde_json::to_string_pretty(&manifest).unwrap();
     text.push('\n');
@@ -1116,6 +1301,23 @@ fn readme(dir: &Path, manifest: &Value) -> String {
         )
         .unwrap();
     }
+    out.push_str("\n## Verifier states\n\n| name | bundle | channel | floor | rotations first | expect | what |\n|---|---|---|---|---|---|---|\n");
+    for v in manifest["states"].as_array().unwrap() {
+        writeln!(
+            out,
+            "| `{}` | `{}` | {} | {} | {} | `{}` | {} |",
+            v["name"].as_str().unwrap(),
+            v["file"].as_str().unwrap(),
+            v["channel"].as_str().unwrap_or("any"),
+            v["min_sequence"]
+                .as_u64()
+                .map_or("-".into(), |n| n.to_string()),
+            names(v, "rotations"),
+            v["expect"].as_str().unwrap(),
+            v["comment"].as_str().unwrap(),
+        )
+        .unwrap();
+    }
     out.push_str("\n## Hashes\n\n| file | sha256 |\n|---|---|\n");
     let listed = |d: &Path| -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(d)
@@ -1173,6 +1375,13 @@ else.**
   are checked against: `trusted` (version 1), the statements to `apply` first, `app_id`, `now`,
   the expected outcome (`success` or a code of `spec/v3.md` section 8.3) and the key set after it
   (`key_set_after`: unchanged on failure). Plaintext byte `i` is `(31 i) mod 251`.
+
+`states` lists verifier states (`spec/v3.md` section 11): the `state` file before (`null`: none
+yet), the `trusted` keys that seed it when it has no key set for `app_id`, the `rotations` to
+apply to it first, the bundle `file` to open with `decryption_key`, the `channel` (`null`: any
+channel), the `min_sequence` floor (`null`: none), `now`, the expected outcome, and the state
+after (`state_after`, compared as JSON: the bundle's sequence is recorded only on success, the
+rotations always).
 
 The tests `crates/otaseal-envelope/tests/v3_vectors.rs` (library: streaming, in-memory and
 atomic file paths, one test per entry) and `crates/otaseal-cli/tests/v3_cli.rs` (`otaseal open`)

@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 use otaseal_envelope::hazmat::sign_v3_header_bytes;
 use otaseal_envelope::v3::{
-    self, Context, Header, OpenError as Error, ParseErrorKind, Policy, RotationStatement,
-    SealError, Sealer, TrustedKeys,
+    self, Channel, Context, Header, OpenError as Error, ParseErrorKind, Policy, RotationStatement,
+    SealError, Sealer, Sequence, TrustedKeys,
 };
 use otaseal_keys::{Limits, PrivateKey, PublicKey};
 use otaseal_wire::{IvSessionKey, SignedChecksum};
@@ -65,14 +65,20 @@ fn ctx(seq: u64) -> Context {
     Context::new(APP, "production", "1.0.0", seq, CREATED, EXPIRES)
 }
 
+/// A policy trusting `keys` for APP, channel `production`, sequence at least 42, at NOW.
+fn policy_with(keys: TrustedKeys) -> Policy {
+    policy_for(keys, Channel::only("production"), Sequence::AtLeast(42))
+}
+
+fn policy_for(keys: TrustedKeys, channel: Channel, sequence: Sequence) -> Policy {
+    Policy::new(keys, APP, channel, sequence).now(NOW)
+}
+
 fn policy() -> Policy {
-    Policy::new(
-        TrustedKeys::from_keys([keys().signer1.public_key().clone()]),
-        APP,
-    )
-    .channel("production")
-    .min_sequence(42)
-    .now(NOW)
+    policy_with(TrustedKeys::from_keys([keys()
+        .signer1
+        .public_key()
+        .clone()]))
 }
 
 fn seal_for(plain: &[u8], recipients: &[&PublicKey]) -> Vec<u8> {
@@ -352,32 +358,46 @@ fn policy_failures() {
     let k = keys();
     let whole = sealed(&sample(10));
     let p = |f: fn(Policy) -> Policy| f(policy());
+    let s1 = || TrustedKeys::from_keys([k.signer1.public_key().clone()]);
+    let prod = || Channel::only("production");
+    let seq = |s| policy_for(s1(), prod(), s);
     let cases: Vec<(Policy, &str)> = vec![
         (
             Policy::new(
-                TrustedKeys::from_keys([k.signer1.public_key().clone()]),
+                s1(),
                 "com.example.other",
+                Channel::Any,
+                Sequence::AtLeast(0),
             )
             .now(NOW),
             "wrong-app",
         ),
-        (p(|p| p.channel("beta")), "wrong-channel"),
-        (p(|p| p.min_sequence(43)), "rollback"),
-        (p(|p| p.min_sequence(u64::MAX)), "rollback"),
+        (
+            policy_for(s1(), Channel::only("beta"), Sequence::AtLeast(0)),
+            "wrong-channel",
+        ),
+        (seq(Sequence::AtLeast(43)), "rollback"),
+        (seq(Sequence::AtLeast(u64::MAX)), "rollback"),
+        (seq(Sequence::After(42)), "rollback"),
+        (seq(Sequence::After(u64::MAX)), "rollback"),
+        (
+            seq(Sequence::AtLeast(0)).and_sequence(Sequence::After(42)),
+            "rollback",
+        ),
         (p(|p| p.now(EXPIRES)), "expired"),
         (p(|p| p.now(u64::MAX)), "expired"),
         (p(|p| p.now(CREATED - 601)), "not-yet-valid"),
         (p(|p| p.now(0)), "not-yet-valid"),
         (
-            Policy::new(TrustedKeys::new(), APP).now(NOW),
+            policy_for(TrustedKeys::new(), Channel::Any, Sequence::AtLeast(0)),
             "untrusted-signer",
         ),
         (
-            Policy::new(
+            policy_for(
                 TrustedKeys::from_keys([k.signer2.public_key().clone()]),
-                APP,
-            )
-            .now(NOW),
+                Channel::Any,
+                Sequence::AtLeast(0),
+            ),
             "untrusted-signer",
         ),
     ];
@@ -386,19 +406,17 @@ fn policy_failures() {
     }
     // Boundaries that pass: the minimum itself, the last second before expiry, the skew.
     for pol in [
-        p(|p| p.min_sequence(42)),
+        seq(Sequence::AtLeast(42)),
+        seq(Sequence::After(41)),
+        seq(Sequence::After(41)).and_sequence(Sequence::AtLeast(42)),
         p(|p| p.now(EXPIRES - 1)),
         p(|p| p.now(CREATED - 600)),
         p(|p| p.now(CREATED - 3_600).clock_skew(3_600)),
     ] {
         v3::open_bytes(&whole, &k.recipient1, &pol, &L).unwrap();
     }
-    // No channel requirement: any channel.
-    let any = Policy::new(
-        TrustedKeys::from_keys([k.signer1.public_key().clone()]),
-        APP,
-    )
-    .now(NOW);
+    // An explicit "any channel".
+    let any = policy_for(s1(), Channel::Any, Sequence::AtLeast(0));
     v3::open_bytes(&whole, &k.recipient1, &any, &L).unwrap();
     // Policy checks run only after the signature: a header whose app id was altered fails
     // the signature, not the app-id check.
@@ -438,16 +456,10 @@ fn keys_are_separated_by_purpose() {
         .unwrap()
         .seal(&plain)
         .unwrap();
-    let trusting = Policy::new(
-        TrustedKeys::from_keys([
-            k.signer1.public_key().clone(),
-            k.recipient1.public_key().clone(),
-        ]),
-        APP,
-    )
-    .channel("production")
-    .min_sequence(42)
-    .now(NOW);
+    let trusting = policy_with(TrustedKeys::from_keys([
+        k.signer1.public_key().clone(),
+        k.recipient1.public_key().clone(),
+    ]));
     assert_eq!(
         rejected_to_file(&own, &k.recipient1, &trusting),
         "key-reuse"
@@ -789,12 +801,7 @@ fn key_rotation_replaces_the_key_set_with_its_next_version() {
         .unwrap()
         .seal(b"new key")
         .unwrap();
-    let with = |keys: &TrustedKeys| {
-        Policy::new(keys.clone(), APP)
-            .channel("production")
-            .min_sequence(42)
-            .now(NOW)
-    };
+    let with = |keys: &TrustedKeys| policy_with(keys.clone());
     let mut keys = TrustedKeys::from_keys([k.signer1.public_key().clone()]);
     assert_eq!((keys.version(), keys.created_at()), (1, 0));
     assert_eq!(

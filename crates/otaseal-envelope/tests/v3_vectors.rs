@@ -9,7 +9,9 @@
     reason = "test code"
 )]
 
-use otaseal_envelope::v3::{self, Header, Policy, RotationStatement, TrustedKeys};
+use otaseal_envelope::v3::{
+    self, Channel, Header, Policy, RotationStatement, Sequence, TrustedKeys, VerifierState,
+};
 use otaseal_keys::PublicKey;
 use otaseal_testkit::{LIMITS as L, v3 as vectors};
 use serde_json::Value;
@@ -41,10 +43,13 @@ fn rotated(v: &Value, key: &str) -> TrustedKeys {
 fn policy(v: &Value) -> Policy {
     let keys = rotated(v, "rotations");
     let app = v["app_id"].as_str().unwrap();
-    Policy::new(keys, app)
-        .channel(v["channel"].as_str().unwrap())
-        .min_sequence(v["min_sequence"].as_u64().unwrap())
-        .now(v["now"].as_u64().unwrap())
+    Policy::new(
+        keys,
+        app,
+        Channel::only(v["channel"].as_str().unwrap()),
+        Sequence::AtLeast(v["min_sequence"].as_u64().unwrap()),
+    )
+    .now(v["now"].as_u64().unwrap())
 }
 
 #[test]
@@ -70,10 +75,12 @@ fn the_tests_cover_every_vector() {
     );
     let m = vectors::manifest();
     assert_eq!(m["rotations"].as_array().unwrap().len(), ROTATIONS);
+    assert_eq!(m["states"].as_array().unwrap().len(), STATES);
 }
 
 const VECTORS: usize = 46;
 const ROTATIONS: usize = 15;
+const STATES: usize = 11;
 
 #[test_case(0 ; "00_ok_empty_success")]
 #[test_case(1 ; "01_ok_one_byte_success")]
@@ -226,6 +233,70 @@ fn rotation_statement(index: usize) {
     want.sort();
     have.sort();
     assert_eq!(have, want, "{r}");
+}
+
+#[test_case(0 ; "00_new_state_success")]
+#[test_case(1 ; "01_same_sequence_rollback")]
+#[test_case(2 ; "02_next_sequence_success")]
+#[test_case(3 ; "03_other_channel_wrong_channel")]
+#[test_case(4 ; "04_per_channel_success")]
+#[test_case(5 ; "05_any_channel_rollback_rollback")]
+#[test_case(6 ; "06_any_channel_success")]
+#[test_case(7 ; "07_floor_rollback")]
+#[test_case(8 ; "08_retired_stays_retired_untrusted_signer")]
+#[test_case(9 ; "09_rotation_recorded_success")]
+#[test_case(10 ; "10_rotation_kept_untrusted_signer")]
+fn state(index: usize) {
+    let m = vectors::manifest();
+    let v = &m["states"][index];
+    let what = format!("{} ({})", v["name"], v["comment"]);
+    let app = v["app_id"].as_str().unwrap();
+    let now = v["now"].as_u64().unwrap();
+    let mut state = match &v["state"] {
+        Value::Null => VerifierState::new(),
+        s => VerifierState::from_json(s.to_string().as_bytes(), &L).unwrap(),
+    };
+    let seeded = state.seed(app, trusted(v)).unwrap();
+    assert_eq!(seeded, v["state"].is_null(), "{what}");
+    for r in v["rotations"].as_array().unwrap() {
+        state
+            .accept_rotation(app, &vectors::file(r.as_str().unwrap()), now, &L)
+            .unwrap();
+    }
+    let channel = v["channel"].as_str().map_or(Channel::Any, Channel::only);
+    let mut policy = state.policy(app, channel).unwrap().now(now);
+    if let Some(floor) = v["min_sequence"].as_u64() {
+        policy = policy.and_sequence(Sequence::AtLeast(floor));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("out.zip");
+    let key = vectors::private(v["decryption_key"].as_str().unwrap());
+    let sealed = vectors::file(v["file"].as_str().unwrap());
+    match (
+        v["expect"].as_str().unwrap(),
+        v3::open_to_file(sealed.as_slice(), &dest, &key, &policy, &L),
+    ) {
+        ("success", Ok(opened)) => state.record(&opened).unwrap(),
+        ("success", Err(e)) => panic!("{what}: {e}"),
+        (code, Ok(_)) => panic!("{what}: opened, expected {code}"),
+        (code, Err(e)) => {
+            assert_eq!(e.code(), code, "{what}: {e}");
+            assert!(otaseal_testkit::entries(tmp.path()).is_empty(), "{what}");
+        }
+    }
+    let after: Value = serde_json::from_slice(&state.to_json()).unwrap();
+    assert_eq!(after, v["state_after"], "{what}");
+    // The file form: written private and atomically, read back to the same state.
+    let path = tmp.path().join("state.json");
+    state.save(&path).unwrap();
+    let back = VerifierState::load(&path, &L).unwrap().unwrap();
+    assert_eq!(back.to_json(), state.to_json(), "{what}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{what}");
+    }
 }
 
 #[test]

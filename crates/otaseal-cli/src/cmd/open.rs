@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::Args;
 use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
-use otaseal_envelope::v3::{self, Policy, TrustedKeys};
+use otaseal_envelope::v3::{self, Channel, Policy, Sequence, TrustedKeys};
 use otaseal_keys::{Limit, Limits};
 use serde_json::json;
 
@@ -80,11 +80,14 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
             );
         }
     }
-    let mut policy = Policy::new(trusted, a.app_id.clone()).min_sequence(a.min_sequence);
-    if let Some(c) = &a.channel {
-        policy = policy.channel(c.clone());
-    }
-    policy = policy.now(now);
+    let channel = a.channel.clone().map_or(Channel::Any, Channel::Only);
+    let policy = Policy::new(
+        trusted,
+        a.app_id.clone(),
+        channel,
+        Sequence::AtLeast(a.min_sequence),
+    )
+    .now(now);
     let key = load_private_key(&a.decryption_key, &limits)?;
     ensure_distinct(&a.sealed, &a.output)?;
     let (input, _) = open_input(&a.sealed, Limit::BundleLen, &limits)?;

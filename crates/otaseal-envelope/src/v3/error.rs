@@ -5,6 +5,7 @@ use otaseal_keys::{Fingerprint, KeyError, SignError};
 use otaseal_wire::LimitExceeded;
 use otaseal_wire::v3::{ContextError, ParseError, ParseErrorKind};
 
+use super::open::Sequence;
 use crate::io::{InputError, OutputError};
 use crate::v2::DecryptError;
 
@@ -38,12 +39,12 @@ pub enum OpenError {
         /// The signed channel.
         found: String,
     },
-    /// The sequence number is below the minimum (rollback).
+    /// The sequence number is not accepted by the policy's rule (rollback).
     Rollback {
         /// The signed sequence.
         sequence: u64,
-        /// The verifier's minimum.
-        min: u64,
+        /// The rule it breaks.
+        required: Sequence,
     },
     /// The bundle expired.
     Expired {
@@ -128,9 +129,9 @@ impl fmt::Display for OpenError {
             }
             OpenError::WrongApp { found } => write!(f, "the bundle is for app id {found:?}"),
             OpenError::WrongChannel { found } => write!(f, "the bundle is for channel {found:?}"),
-            OpenError::Rollback { sequence, min } => write!(
+            OpenError::Rollback { sequence, required } => write!(
                 f,
-                "rollback: the bundle's sequence {sequence} is below the minimum {min}"
+                "rollback: the bundle's sequence is {sequence}; it must be {required}"
             ),
             OpenError::Expired { expires_at, now } => write!(
                 f,

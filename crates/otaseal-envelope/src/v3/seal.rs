@@ -28,15 +28,15 @@ pub struct Sealed {
 /// A configured producer: signing key, recipients and context (`spec/v3.md` section 1).
 ///
 /// ```
-/// # use otaseal_envelope::v3::{Context, Policy, Sealer, TrustedKeys, open_bytes};
+/// # use otaseal_envelope::v3::{Channel, Context, Policy, Sealer, Sequence, TrustedKeys, open_bytes};
 /// # use otaseal_keys::{KeySize, Limits, PrivateKey};
 /// # let signer = PrivateKey::generate(KeySize::Rsa2048)?;
 /// # let device = PrivateKey::generate(KeySize::Rsa2048)?;
 /// let ctx = Context::new("com.example.app", "production", "1.0.0", 7, 1_700_000_000, 4_000_000_000);
 /// let sealed = Sealer::new(&signer, &[device.public_key()], ctx)?.seal(b"PK\x03\x04...")?;
 ///
-/// let policy = Policy::new(TrustedKeys::from_keys([signer.public_key().clone()]), "com.example.app")
-///     .min_sequence(7)
+/// let keys = TrustedKeys::from_keys([signer.public_key().clone()]);
+/// let policy = Policy::new(keys, "com.example.app", Channel::Any, Sequence::AtLeast(7))
 ///     .now(1_750_000_000);
 /// let plain = open_bytes(&sealed, &device, &policy, &Limits::default())?;
 /// assert_eq!(plain.as_slice(), b"PK\x03\x04...");
