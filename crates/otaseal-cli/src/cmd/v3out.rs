@@ -1,9 +1,9 @@
-//! Output shared by the V3 commands (`seal`, `open`): the header as JSON and failures with their
-//! `spec/v3.md` 7.1 codes.
+//! Output shared by the V3 commands (`seal`, `open`, `key rotate`): the header as JSON, failures
+//! with their `spec/v3.md` 7.1, 8.3 and 11 codes, the clock.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use otaseal_envelope::v3::{self, OpenError, RotationError, SealError};
+use otaseal_envelope::v3::{self, OpenError, RotationError, SealError, StateError};
 use serde_json::{Value, json};
 
 use crate::util::{format_time, print_json};
@@ -51,6 +51,12 @@ pub(crate) fn fail_open(e: OpenError, json: bool) -> anyhow::Error {
 
 /// [`fail`] for a refused rotation statement (`spec/v3.md` section 8.3).
 pub(crate) fn fail_rotation(e: RotationError, json: bool) -> anyhow::Error {
+    let code = e.code();
+    fail(code, e.into(), json)
+}
+
+/// [`fail`] for a verifier-state failure (`spec/v3.md` section 11).
+pub(crate) fn fail_state(e: StateError, json: bool) -> anyhow::Error {
     let code = e.code();
     fail(code, e.into(), json)
 }
