@@ -36,12 +36,25 @@ fn sample(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 % 251) as u8).collect()
 }
 
-/// Seals `plain` with signer1 for recipient1 (and more arguments) into `dir/b.v3`.
+/// Seals `plain` with signer1 for recipient1 at sequence 7 (and more arguments) into `dir/b.v3`.
 fn seal(dir: &Path, plain: &[u8], extra: &[&str]) -> (PathBuf, Value) {
-    let zip = dir.join("bundle.zip");
+    seal_with(dir, "b.v3", plain, "signer1", 7, extra)
+}
+
+/// Seals `plain` with `signer` for recipient1 at `seq` (and more arguments) into `dir/name`.
+fn seal_with(
+    dir: &Path,
+    name: &str,
+    plain: &[u8],
+    signer: &str,
+    seq: u64,
+    extra: &[&str],
+) -> (PathBuf, Value) {
+    let zip = dir.join(format!("{name}.zip"));
     std::fs::write(&zip, plain).unwrap();
-    let out_path = dir.join("b.v3");
-    let (s, r) = (key("signer1", "key"), key("recipient1", "pub"));
+    let out_path = dir.join(name);
+    let (s, r) = (key(signer, "key"), key("recipient1", "pub"));
+    let seq = seq.to_string();
     let mut args = vec![
         "seal",
         zip.to_str().unwrap(),
@@ -56,7 +69,7 @@ fn seal(dir: &Path, plain: &[u8], extra: &[&str]) -> (PathBuf, Value) {
         "--version",
         "1.2.3",
         "--sequence",
-        "7",
+        &seq,
         "-o",
         out_path.to_str().unwrap(),
         "--json",
@@ -467,37 +480,9 @@ fn from_v2_reseals_capgo_bundles() {
     assert_eq!(json_of(&out)["sha256"], v["sha256"]);
 }
 
-/// `seal` with signer1 for recipient1 at `seq`, into `dir/NAME`.
+/// A 1000-byte bundle sealed by `signer` at `seq`, into `dir/name`.
 fn seal_seq(dir: &Path, name: &str, seq: u64, signer: &str) -> PathBuf {
-    let zip = dir.join(format!("{name}.zip"));
-    std::fs::write(&zip, sample(1000)).unwrap();
-    let out_path = dir.join(name);
-    let (s, r) = (key(signer, "key"), key("recipient1", "pub"));
-    let seq = seq.to_string();
-    let out = run(&[
-        "seal",
-        zip.to_str().unwrap(),
-        "--signing-key",
-        &s,
-        "--recipient",
-        &r,
-        "--app-id",
-        APP,
-        "--channel",
-        "production",
-        "--version",
-        "1",
-        "--sequence",
-        &seq,
-        "-o",
-        out_path.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out_path
+    seal_with(dir, name, &sample(1000), signer, seq, &[]).0
 }
 
 #[test]

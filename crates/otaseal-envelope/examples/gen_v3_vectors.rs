@@ -650,7 +650,7 @@ fn main() {
     let ha = v3::Header::parse(&header, &L).unwrap();
     let hb = v3::Header::parse(&twin_header, &L).unwrap();
     let r2 = recipient2.public_key().fingerprint();
-    let stanzas = ha
+    let stanzas: Vec<v3::RecipientStanza> = ha
         .recipients()
         .iter()
         .map(|s| {
@@ -665,23 +665,36 @@ fn main() {
             }
         })
         .collect();
-    let mixed = v3::Header::new(
-        ha.suite(),
-        ha.signer(),
-        ha.context().clone(),
-        hb.plaintext_len(),
-        *ha.key_commitment(),
-        stanzas,
-        hb.commitments().to_vec(),
-    )
-    .unwrap()
-    .encode();
+    let mixed = |commitment: &[u8; 32], signer: &dyn Signer| {
+        let h = v3::Header::new(
+            ha.suite(),
+            ha.signer(),
+            ha.context().clone(),
+            hb.plaintext_len(),
+            *commitment,
+            stanzas.clone(),
+            hb.commitments().to_vec(),
+        )
+        .unwrap()
+        .encode();
+        let sig = sign_v3_header_bytes(&h, signer).unwrap();
+        cat(&[&h, &sig, &twin_body])
+    };
     let rng = Shared::new("split-signature");
-    let split_file = cat(&[
-        &mixed,
-        &sign_v3_header_bytes(&mixed, &Seeded::new(&signer1, &rng)).unwrap(),
-        &twin_body,
-    ]);
+    let split_file = mixed(ha.key_commitment(), &Seeded::new(&signer1, &rng));
+    // The control, not written: the same header committing to the key recipient2 unwraps opens
+    // for recipient2. Only the key commitment tells the two apart.
+    let policy = v3::Policy::new(
+        v3::TrustedKeys::from_keys([signer1.public_key().clone()]),
+        APP,
+        v3::Channel::only(CHANNEL),
+        v3::Sequence::AtLeast(SEQ),
+    )
+    .now(NOW);
+    let control = mixed(hb.key_commitment(), &signer1);
+    v3::open_bytes(&control, &recipient2, &policy, &L).expect("the control opens");
+    let e = v3::open_bytes(&split_file, &recipient2, &policy, &L).unwrap_err();
+    assert_eq!(e.code(), "decryption");
     g.write("bad-key-commitment-split.v3", &split_file);
     g.entry(
         "bad-key-commitment-split.v3",

@@ -638,59 +638,14 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     );
 }
 
-/// A header made of parts: `a`'s context and key commitment, `a`'s stanzas but `b`'s for
-/// `swap` (if any), and `b`'s plaintext length and chunk commitments; signed by signer1 and
-/// followed by `b`'s body (or `body` instead).
-fn spliced_header(a: &[u8], b: &[u8], swap: Option<&PublicKey>, body: Option<&[u8]>) -> Vec<u8> {
-    let ha = Header::parse(&a[..layout(a).0], &L).unwrap();
-    let hb = Header::parse(&b[..layout(b).0], &L).unwrap();
-    let stanzas = ha
-        .recipients()
-        .iter()
-        .map(|s| match swap {
-            Some(k) if k.fingerprint() == s.fingerprint => hb
-                .recipients()
-                .iter()
-                .find(|t| t.fingerprint == s.fingerprint)
-                .unwrap()
-                .clone(),
-            _ => s.clone(),
-        })
-        .collect();
-    let header = Header::new(
-        ha.suite(),
-        ha.signer(),
-        ha.context().clone(),
-        hb.plaintext_len(),
-        *ha.key_commitment(),
-        stanzas,
-        hb.commitments().to_vec(),
-    )
-    .unwrap()
-    .encode();
-    let sig = sign_v3_header_bytes(&header, &keys().signer1).unwrap();
-    [&header, &sig, body.unwrap_or(&b[layout(b).1..])].concat()
-}
-
 #[test]
-fn the_key_commitment_binds_the_header_to_one_content_key() {
+fn the_key_commitment_is_checked_before_any_chunk() {
     // spec/v3.md 4.1 (issue 17, item 11): a signer who wraps different content keys for
     // different recipients under one signature is caught by the recipient whose key does not
-    // match the signed commitment, before any chunk is decrypted.
+    // match the signed commitment. The vector's generator checks that without the commitment
+    // recipient2 would open it.
     let k = keys();
-    let both = [k.recipient1.public_key(), k.recipient2.public_key()];
-    let a = seal_for(&sample(1000), &both);
-    let b = seal_for(&sample(70_000), &both);
-    let (ha, hb) = (
-        Header::parse(&a[..layout(&a).0], &L).unwrap(),
-        Header::parse(&b[..layout(&b).0], &L).unwrap(),
-    );
-    assert_ne!(ha.key_commitment(), hb.key_commitment(), "fresh keys");
-    // Control: b's stanza and body under b's own commitment open for recipient2.
-    let honest = spliced_header(&b, &b, None, None);
-    v3::open_bytes(&honest, &k.recipient2, &policy(), &L).unwrap();
-    // The same stanza and body under a's commitment: refused, opaquely, for both recipients.
-    let split = spliced_header(&a, &b, Some(k.recipient2.public_key()), None);
+    let split = otaseal_testkit::v3::file("bad-key-commitment-split.v3");
     for r in [&k.recipient2, &k.recipient1] {
         let mut out = Vec::new();
         let e = v3::open(split.as_slice(), &mut out, r, &policy(), &L).unwrap_err();
@@ -698,14 +653,20 @@ fn the_key_commitment_binds_the_header_to_one_content_key() {
         assert!(out.is_empty());
         assert_eq!(rejected_to_file(&split, r, &policy()), "decryption");
     }
-    // Checked before the body is read: without any chunk, the mismatch is still "decryption"
-    // (not "truncated"); the honest header without its body is "truncated".
-    let no_body = spliced_header(&a, &b, Some(k.recipient2.public_key()), Some(b""));
-    let e = v3::open_bytes(&no_body, &k.recipient2, &policy(), &L).unwrap_err();
+    // Before the body is read: without any chunk, the mismatch is still "decryption" (not
+    // "truncated"); an honest header without its body is "truncated".
+    let head = &split[..layout(&split).1];
+    let e = v3::open_bytes(head, &k.recipient2, &policy(), &L).unwrap_err();
     assert_eq!(e.code(), "decryption");
-    let e = v3::open_bytes(&honest[..layout(&honest).1], &k.recipient2, &policy(), &L).unwrap_err();
+    let honest = sealed(b"x");
+    let e = v3::open_bytes(&honest[..layout(&honest).1], &k.recipient1, &policy(), &L).unwrap_err();
     assert_eq!(e.code(), "truncated");
     // A flipped commitment (re-signed) fails for the honest recipient too.
+    let a = seal_for(
+        &sample(1000),
+        &[k.recipient1.public_key(), k.recipient2.public_key()],
+    );
+    let ha = Header::parse(&a[..layout(&a).0], &L).unwrap();
     let mut h = a[..layout(&a).0].to_vec();
     let kc = h.len() - 32 - 2 - (34 + 512) - (34 + 256) - 32;
     assert_eq!(&h[kc..kc + 32], ha.key_commitment());
