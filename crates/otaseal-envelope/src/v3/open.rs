@@ -590,7 +590,8 @@ impl<R: Read> Read for StreamReader<R> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Opened {
-    /// The verified header. Store `header.context().sequence` as the next minimum sequence.
+    /// The verified header. A verifier state records its sequence (`VerifierState::record`,
+    /// feature `state`); without one, keep it as the next minimum.
     pub header: Header,
     /// Plaintext bytes written.
     pub plaintext_len: u64,

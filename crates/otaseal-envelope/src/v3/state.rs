@@ -89,8 +89,8 @@ impl VerifierState {
         }
     }
 
-    /// Gives `app_id` the key set `keys` (version 1, the verifier's configured keys) unless
-    /// the state has one already: then nothing changes, whatever `keys` holds, so a retired key
+    /// Gives `app_id` the key set `keys` (normally the verifier's configured keys, version 1)
+    /// unless the state has one already: then nothing changes, whatever `keys` holds, so a retired key
     /// cannot come back this way (`spec/v3.md` sections 8.2 and 11.1). Returns whether it did.
     ///
     /// # Errors
