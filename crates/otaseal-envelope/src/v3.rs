@@ -63,7 +63,7 @@ pub use otaseal_wire::v3::{
     COMMITMENT_LEN, Context, ContextError, FIRST_ROTATION_VERSION, Header, KEY_COMMITMENT_LEN,
     MAGIC, MAX_RECIPIENTS, MAX_SPKI_LEN, MIN_HEADER_LEN, PREFIX_LEN, ParseError, ParseErrorKind,
     ROTATION_MAGIC, RecipientStanza, Rotation, RotationStatement, Suite, TAG_LEN, VERSION,
-    max_chunk_count, max_header_len, parse_prefix,
+    max_chunk_count, max_header_len, max_statement_len, parse_prefix,
 };
 pub use rotation::{KeySetError, MAX_TRUSTED_KEYS, Rotated, TrustedKeys, sign_rotation};
 #[cfg(feature = "hazmat")]

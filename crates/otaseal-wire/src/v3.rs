@@ -21,6 +21,7 @@ pub use header::{
 };
 pub use rotation::{
     FIRST_ROTATION_VERSION, MAX_SPKI_LEN, ROTATION_MAGIC, Rotation, RotationStatement,
+    max_statement_len,
 };
 
 use crate::{Limits, RSA_BLOCK_LENS};

@@ -123,7 +123,7 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
         None => {
             let mut trusted = TrustedKeys::from_keys(configured_keys(a, &limits)?);
             for p in &a.rotation {
-                let bytes = read_bounded(p, 64 << 10)?;
+                let bytes = read_bounded(p, v3::max_statement_len(&limits))?;
                 let done = trusted
                     .accept_rotation(&bytes, &a.app_id, now, &limits)
                     .map_err(|e| fail_rotation(e, a.json))
@@ -247,7 +247,7 @@ fn rotate_state(
 ) -> Result<bool> {
     let mut applied = false;
     for p in &a.rotation {
-        let bytes = read_bounded(p, 64 << 10)?;
+        let bytes = read_bounded(p, v3::max_statement_len(limits))?;
         let current = sf.state.key_set(&a.app_id).map_or(0, TrustedKeys::version);
         if let Ok(s) = RotationStatement::parse(&bytes, limits)
             && s.rotation.key_set_version <= current

@@ -24,6 +24,16 @@ pub const FIRST_ROTATION_VERSION: u64 = 2;
 /// Offset of `app_id`: the fields before it have fixed lengths.
 const APP_ID_OFFSET: usize = 74;
 
+/// The longest statement `limits` allow (`spec/v3.md` section 8.1): the fixed fields, a 255-byte
+/// app id, a [`MAX_SPKI_LEN`]-byte key and two signatures of `limits.max_rsa_block_len` bytes. A
+/// reader can refuse a longer file before reading it.
+#[must_use]
+pub fn max_statement_len(limits: &Limits) -> usize {
+    let signature = SIGNATURE_LEN_LEN.saturating_add(limits.max_rsa_block_len);
+    (APP_ID_OFFSET + 1 + 255 + 8 + 8 + 1 + 2 + MAX_SPKI_LEN)
+        .saturating_add(signature.saturating_mul(2))
+}
+
 fn err(offset: usize, kind: ParseErrorKind) -> ParseError {
     ParseError { offset, kind }
 }
@@ -308,6 +318,13 @@ mod tests {
             let mut longer = bytes;
             longer.push(b);
             prop_assert!(RotationStatement::parse(&longer, &L).is_err());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn no_statement_is_longer_than_the_bound(s in any_statement()) {
+            prop_assert!(s.encode().unwrap().len() <= max_statement_len(&L));
         }
     }
 
