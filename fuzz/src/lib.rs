@@ -918,7 +918,11 @@ pub fn v3_state(data: &[u8]) {
         let before = (keys.version(), keys.len());
         match keys.accept_rotation(rest, "com.example.app", 1_780_000_000, &limits) {
             Ok(_) => assert_eq!(keys.version(), before.0 + 1, "rotation skipped a version"),
-            Err(_) => assert_eq!((keys.version(), keys.len()), before, "refused rotation changed the set"),
+            Err(_) => assert_eq!(
+                (keys.version(), keys.len()),
+                before,
+                "refused rotation changed the set"
+            ),
         }
     }
 }
