@@ -266,3 +266,30 @@ fn failures_name_their_cause_and_write_nothing() {
     assert!(err.contains("does not open"), "{err}");
     assert!(!dest.exists());
 }
+
+#[test]
+fn create_refuses_unicode_twins_naming_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    web_folder(&dist);
+    // "é.txt" in NFC and in NFD: one file on APFS and HFS+.
+    std::fs::write(dist.join("\u{e9}.txt"), b"nfc").unwrap();
+    std::fs::write(dist.join("e\u{301}.txt"), b"nfd").unwrap();
+    let out = tmp.path().join("out");
+    let err = fails(&[
+        "manifest",
+        "create",
+        p(&dist),
+        "--key",
+        p(&keys().join("k1.key")),
+        "--base-url",
+        "https://cdn.example/b1",
+        "--out-dir",
+        p(&out),
+    ]);
+    assert!(
+        err.contains("\"\u{e9}.txt\"") && err.contains(r#""e\u{301}.txt""#),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
