@@ -30,6 +30,19 @@ pub(crate) fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Opens the input of a command that writes `output`, before any work: the input's size against
+/// `limit` (spec/v2.md 8.1 step 5) and `output` not the input (`otaseal_envelope::io`).
+pub(crate) fn open_for_output(
+    input: &Path,
+    output: &Path,
+    limit: otaseal_keys::Limit,
+    limits: &otaseal_keys::Limits,
+) -> Result<(File, u64)> {
+    let opened = otaseal_envelope::io::open_input(input, limit, limits)?;
+    otaseal_envelope::io::ensure_distinct(input, output)?;
+    Ok(opened)
+}
+
 /// Prints a JSON value on standard output, pretty and with a final newline.
 pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
     let mut out = io::stdout().lock();

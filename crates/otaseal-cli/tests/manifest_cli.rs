@@ -273,8 +273,8 @@ fn create_refuses_unicode_twins_naming_both() {
     let dist = tmp.path().join("dist");
     web_folder(&dist);
     // "é.txt" in NFC and in NFD: one file on APFS and HFS+.
-    std::fs::write(dist.join("\u{e9}.txt"), b"nfc").unwrap();
-    std::fs::write(dist.join("e\u{301}.txt"), b"nfd").unwrap();
+    fs::write(dist.join("\u{e9}.txt"), b"nfc").unwrap();
+    fs::write(dist.join("e\u{301}.txt"), b"nfd").unwrap();
     let out = tmp.path().join("out");
     let err = fails(&[
         "manifest",

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use otaseal_testkit::cli::json_of;
+use otaseal_testkit::cli::{json_of, stderr};
 use serde_json::Value;
 
 const APP: &str = "com.example.app";
@@ -738,4 +738,79 @@ fn every_state_vector_through_the_cli() {
             Err(_) => assert!(v["state"].is_null() && v["expect"] != "success", "{what}"),
         }
     }
+}
+
+#[test]
+fn seal_and_open_check_input_and_output_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sealed, _) = seal(dir.path(), &sample(1000), &[]);
+    let sealed_s = sealed.to_str().unwrap().to_owned();
+    let before = std::fs::read(&sealed).unwrap();
+    let (t, d) = (key("signer1", "pub"), key("recipient1", "key"));
+    // open: the output is the input.
+    let mut args = open_args(&sealed_s, &sealed_s, &t, &d);
+    args.extend(["--channel", "production", "--min-sequence", "0"]);
+    let out = run(&args);
+    assert!(
+        stderr(&out).contains("is the input itself"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&sealed).unwrap(), before);
+    // seal: the output is the input, refused before the keys are even read.
+    let zip = dir.path().join("b.v3.zip");
+    let zip_s = zip.to_str().unwrap();
+    let out = run(&[
+        "seal",
+        zip_s,
+        "--signing-key",
+        "missing.key",
+        "--recipient",
+        "missing.pub",
+        "--app-id",
+        APP,
+        "--channel",
+        "production",
+        "--version",
+        "1",
+        "--sequence",
+        "1",
+        "-o",
+        zip_s,
+    ]);
+    assert!(
+        stderr(&out).contains("is the input itself"),
+        "{}",
+        stderr(&out)
+    );
+    // Over the limit (sparse): refused by size, before the keys are read.
+    let big = dir.path().join("huge.zip");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(otaseal_keys::Limits::default().max_bundle_len + 1)
+        .unwrap();
+    let out = run(&[
+        "seal",
+        big.to_str().unwrap(),
+        "--signing-key",
+        "missing.key",
+        "--recipient",
+        "missing.pub",
+        "--app-id",
+        APP,
+        "--channel",
+        "production",
+        "--version",
+        "1",
+        "--sequence",
+        "1",
+        "-o",
+        dir.path().join("x.v3").to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&out).contains("more than the limit"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("x.v3").exists());
 }

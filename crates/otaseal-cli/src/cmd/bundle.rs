@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
+use otaseal_envelope::io::{Existing, Mode, PendingFile, open_input};
 use otaseal_envelope::v2::{self, DecryptError, SessionKey, Verification};
 use otaseal_keys::{Limit, Limits};
 use otaseal_manifest::zip;
@@ -16,8 +16,8 @@ use serde_json::json;
 
 use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
 use crate::util::{
-    arg_or_file, load_private_key, load_public_key, print_json, progress_reader, sha256_reader,
-    sibling,
+    arg_or_file, load_private_key, load_public_key, open_for_output, print_json, progress_reader,
+    sha256_reader, sibling,
 };
 
 /// Bundle commands.
@@ -151,8 +151,7 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
     // The input's size and the output's place are checked before any work.
-    let (file, len) = open_input(&a.zip, Limit::BundleLen, &limits)?;
-    ensure_distinct(&a.zip, &out_path)?;
+    let (file, len) = open_for_output(&a.zip, &out_path, Limit::BundleLen, &limits)?;
     let key = load_private_key(&a.key, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
@@ -261,8 +260,7 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
     // The input's size and the output's place are checked before any work (spec/v2.md 8.1).
-    let (file, len) = open_input(&a.file, Limit::BundleLen, &limits)?;
-    ensure_distinct(&a.file, &out_path)?;
+    let (file, len) = open_for_output(&a.file, &out_path, Limit::BundleLen, &limits)?;
     let output = PendingFile::create(&out_path, Mode::Private, Existing::Replace)?;
     let key = load_public_key(&a.key, &limits)?;
     key.check_capgo_compatible()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use clap::{ArgGroup, Args};
-use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
+use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct};
 use otaseal_envelope::v3::{
     self, Channel, Policy, RotationStatement, Sequence, TrustedKeys, VerifierState,
 };
@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 
 use super::v3out::{fail_open, fail_rotation, fail_state, header_json, now};
 use crate::util::{
-    HashWriter, format_time, load_private_key, load_public_key, parse_time, print_json,
-    read_bounded,
+    HashWriter, format_time, load_private_key, load_public_key, open_for_output, parse_time,
+    print_json, read_bounded,
 };
 
 /// Arguments of `otaseal open`.
@@ -91,7 +91,8 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
         None => Channel::Any,
     };
     let now = a.now.unwrap_or_else(now);
-    ensure_distinct(&a.sealed, &a.output)?;
+    // The input's size and the output's place are checked before any work.
+    let (input, _) = open_for_output(&a.sealed, &a.output, Limit::BundleLen, &limits)?;
     if let Some(s) = &a.state {
         ensure_distinct(s, &a.output)?;
         ensure_distinct(&a.sealed, s)?;
@@ -137,7 +138,6 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
         }
     };
     let key = load_private_key(&a.decryption_key, &limits)?;
-    let (input, _) = open_input(&a.sealed, Limit::BundleLen, &limits)?;
     let mut output = PendingFile::create(&a.output, Mode::Private, Existing::Replace)?;
     let mut hashed = HashWriter::new(&mut output);
     let opened = v3::open(input, &mut hashed, &key, &policy, &limits)

@@ -13,7 +13,8 @@ use serde_json::json;
 
 use super::v3out::{fail_open, fail_seal, header_json, now};
 use crate::util::{
-    arg_or_file, format_time, load_private_key, load_public_key, parse_time, print_json,
+    arg_or_file, format_time, load_private_key, load_public_key, open_for_output, parse_time,
+    print_json,
 };
 
 /// Validity of a sealed bundle when `--expires` is not given, in days.
@@ -189,12 +190,13 @@ fn report(sealed: &Sealed, output: &Path, json: bool) -> Result<()> {
 
 fn seal_zip(zip: &Path, a: &SealArgs) -> Result<()> {
     let limits = Limits::default();
+    // The input's size and the output's place are checked before any work.
+    let (input, _) = open_for_output(zip, &a.output, Limit::BundleLen, &limits)?;
     let p = prepare(a, &limits)?;
     let recipients: Vec<&PublicKey> = p.recipients.iter().collect();
     let sealer = Sealer::new(&p.signer, &recipients, p.context)
         .map_err(|e| fail_seal(e, a.json))?
         .limits(limits);
-    let (input, _) = otaseal_envelope::io::open_input(zip, Limit::BundleLen, &limits)?;
     let sealed = sealer
         .seal_to_file(input, &a.output)
         .map_err(|e| fail_seal(e, a.json))?;
@@ -203,6 +205,7 @@ fn seal_zip(zip: &Path, a: &SealArgs) -> Result<()> {
 
 pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
     let limits = Limits::default();
+    let (input, _) = open_for_output(&a.encrypted, &a.seal.output, Limit::BundleLen, &limits)?;
     let p = prepare(&a.seal, &limits)?;
     let v2_key = load_public_key(&a.v2_key, &limits)?;
     let ivsk = IvSessionKey::parse(&arg_or_file(&a.session_key)?, &limits)
@@ -213,7 +216,6 @@ pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
     let sealer = Sealer::new(&p.signer, &recipients, p.context)
         .map_err(|e| fail_seal(e, a.seal.json))?
         .limits(limits);
-    let (input, _) = otaseal_envelope::io::open_input(&a.encrypted, Limit::BundleLen, &limits)?;
     let sealed = v3::seal_from_v2_to_file(
         input,
         &v2_key,
