@@ -30,6 +30,36 @@ pub(crate) fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// otaseal's one overwrite policy (README "Overwriting"): an existing output is never replaced
+/// unless `--force` is given, and then only atomically, once the new one is complete and
+/// verified. (Files that otaseal edits in place, capacitor.config and the V3 `--state` file, are
+/// documents, not outputs.)
+#[derive(Debug, clap::Args)]
+pub(crate) struct Overwrite {
+    /// Replace an existing output (atomically, once the new one is complete and verified).
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+impl Overwrite {
+    /// Checks `output` before any work: without `--force`, an existing one is an error that
+    /// names the flag. Returns the policy for the output's `PendingFile`, which checks again
+    /// when it is given its name.
+    pub(crate) fn check(&self, output: &Path) -> Result<otaseal_envelope::io::Existing> {
+        use otaseal_envelope::io::Existing;
+        if self.force {
+            return Ok(Existing::Replace);
+        }
+        if std::fs::symlink_metadata(output).is_ok() {
+            bail!(
+                "{} already exists; use --force to replace it",
+                output.display()
+            );
+        }
+        Ok(Existing::Refuse)
+    }
+}
+
 /// Opens the input of a command that writes `output`, before any work: the input's size against
 /// `limit` (spec/v2.md 8.1 step 5) and `output` not the input (`otaseal_envelope::io`).
 pub(crate) fn open_for_output(

@@ -199,3 +199,38 @@ fn bundle_encrypt_takes_capgo_checksum_argument_and_refuses_a_wrong_one() {
         stderr(&r)
     );
 }
+
+#[test]
+fn key_create_in_a_project_saves_the_public_key_in_its_config() {
+    let dir = project();
+    let out = json_ok(&otaseal(&["key", "create", "--json"], dir.path()));
+    assert_eq!(out["config"], "capacitor.config.json");
+    let config: Value = serde_json::from_str(
+        &fs::read_to_string(dir.path().join("capacitor.config.json")).unwrap(),
+    )
+    .unwrap();
+    let public = fs::read_to_string(dir.path().join(".capgo_key_v2.pub")).unwrap();
+    assert_eq!(config["plugins"]["CapacitorUpdater"]["publicKey"], public);
+    assert_eq!(config["appId"], "com.example.app", "the rest is kept");
+
+    // --no-config leaves the config alone and says what to run.
+    let dir = project();
+    let before = fs::read(dir.path().join("capacitor.config.json")).unwrap();
+    let run = otaseal(&["key", "create", "--no-config"], dir.path());
+    assert!(run.status.success());
+    assert!(String::from_utf8_lossy(&run.stdout).contains("otaseal key save"));
+    assert_eq!(
+        fs::read(dir.path().join("capacitor.config.json")).unwrap(),
+        before
+    );
+
+    // Outside a project: the keys, and a note.
+    let bare = tempfile::tempdir().unwrap();
+    let run = otaseal(&["key", "create"], bare.path());
+    assert!(String::from_utf8_lossy(&run.stdout).contains("no capacitor.config here"));
+    let out = json_ok(&otaseal(
+        &["key", "create", "--force", "--json"],
+        bare.path(),
+    ));
+    assert!(out["config"].is_null());
+}

@@ -84,6 +84,8 @@ fn seal_with(
     (out_path, json_of(&out))
 }
 
+/// `open` replacing `dest` (`--force`), as a device replaces its installed bundle; `[..11]`
+/// is the same without `--json`.
 fn open_args<'a>(sealed: &'a str, dest: &'a str, t: &'a str, d: &'a str) -> Vec<&'a str> {
     vec![
         "open",
@@ -96,6 +98,7 @@ fn open_args<'a>(sealed: &'a str, dest: &'a str, t: &'a str, d: &'a str) -> Vec<
         APP,
         "-o",
         dest,
+        "--force",
         "--json",
     ]
 }
@@ -158,7 +161,7 @@ fn seal_inspect_open_round_trip() {
     assert_eq!(o["sha256"], want);
     // Text output too.
     let mut args =
-        open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..10].to_vec();
+        open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..11].to_vec();
     args.extend_from_slice(&["--any-channel", "--min-sequence", "0"]);
     let out = run(&args);
     assert!(
@@ -624,7 +627,7 @@ fn a_state_file_refuses_what_is_not_newer_and_governs_trust() {
     assert_eq!(j["key_set_version"], 2);
     assert_eq!(j["rotations"][0]["applied"], false);
     // Text mode says what it ignores.
-    let mut args = open_args(by2.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..10].to_vec();
+    let mut args = open_args(by2.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..11].to_vec();
     args.extend_from_slice(&["--any-channel", "--state", state.to_str().unwrap()]);
     let out = run(&args);
     assert_eq!(out.status.code(), Some(1), "10 again");

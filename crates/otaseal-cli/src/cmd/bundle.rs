@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use otaseal_envelope::io::{Existing, Mode, PendingFile, open_input};
+use otaseal_envelope::io::{Mode, PendingFile, open_input};
 use otaseal_envelope::v2::{self, DecryptError, SessionKey, Verification};
 use otaseal_keys::{Limit, Limits};
 use otaseal_manifest::zip;
@@ -16,8 +16,8 @@ use serde_json::json;
 
 use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
 use crate::util::{
-    arg_or_file, load_private_key, load_public_key, open_for_output, print_json, progress_reader,
-    sha256_reader, sibling,
+    Overwrite, arg_or_file, load_private_key, load_public_key, open_for_output, print_json,
+    progress_reader, sha256_reader, sibling,
 };
 
 /// Bundle commands.
@@ -58,6 +58,8 @@ pub(crate) struct ZipArgs {
     /// Accepted for @capgo/cli compatibility: otaseal's checksum is always SHA-256.
     #[arg(long, hide = true)]
     key_v2: bool,
+    #[command(flatten)]
+    overwrite: Overwrite,
     /// Print a JSON object instead of text: {"bundle","filename","checksum"} as @capgo/cli.
     #[arg(long)]
     json: bool,
@@ -82,6 +84,8 @@ pub(crate) struct EncryptArgs {
     /// Allow a key that Capgo devices reject (anything but RSA-2048).
     #[arg(long)]
     allow_non_capgo_key: bool,
+    #[command(flatten)]
+    overwrite: Overwrite,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -111,6 +115,8 @@ pub(crate) struct DecryptArgs {
     /// Output file (default: FILE_decrypted.zip). Written only if the bundle verified.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    overwrite: Overwrite,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -152,6 +158,7 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
         .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
     // The input's size and the output's place are checked before any work.
     let (file, len) = open_for_output(&a.zip, &out_path, Limit::BundleLen, &limits)?;
+    let existing = a.overwrite.check(&out_path)?;
     let key = load_private_key(&a.key, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
@@ -174,7 +181,8 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
     {
         eprintln!("warning: {refusal} (the project's plugin; --checksum-format overrides it)");
     }
-    let out = v2::encrypt_file(progress_reader(file, len), &out_path, &key, choice.format)
+    let output = PendingFile::create(&out_path, Mode::Umask, existing)?;
+    let out = v2::encrypt_to(progress_reader(file, len), output, &key, choice.format)
         .with_context(|| format!("cannot encrypt {}", a.zip.display()))?;
     print_encrypted_with(
         "encrypted:",
@@ -261,7 +269,8 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
     // The input's size and the output's place are checked before any work (spec/v2.md 8.1).
     let (file, len) = open_for_output(&a.file, &out_path, Limit::BundleLen, &limits)?;
-    let output = PendingFile::create(&out_path, Mode::Private, Existing::Replace)?;
+    let existing = a.overwrite.check(&out_path)?;
+    let output = PendingFile::create(&out_path, Mode::Private, existing)?;
     let key = load_public_key(&a.key, &limits)?;
     key.check_capgo_compatible()
         .context("key of the wrong size for Capgo V2 bundles")?;
@@ -426,10 +435,11 @@ fn zip_dir(a: &ZipArgs) -> Result<()> {
             "no output name: pass -o FILE, or an app id (APPID with --path, or appId in capacitor.config) and a version (--bundle, or \"version\" in package.json) for @capgo/cli's APPID_VERSION.zip"
         ),
     };
+    let existing = a.overwrite.check(&output)?;
     if !a.no_code_check {
         zip::code_check(&dir, &limits)?;
     }
-    let z = zip::zip_folder_to_file(&dir, &output, Existing::Replace, &limits)?;
+    let z = zip::zip_folder_to_file(&dir, &output, existing, &limits)?;
     if a.json {
         print_json(&json!({
             "bundle": version,

@@ -12,9 +12,11 @@ use otaseal_wire::{IvSessionKey, SignedChecksum};
 use serde_json::json;
 
 use super::v3out::{fail_open, fail_seal, header_json, now};
+use otaseal_envelope::io::{Mode, PendingFile};
+
 use crate::util::{
-    arg_or_file, format_time, load_private_key, load_public_key, open_for_output, parse_time,
-    print_json,
+    Overwrite, arg_or_file, format_time, load_private_key, load_public_key, open_for_output,
+    parse_time, print_json,
 };
 
 /// Validity of a sealed bundle when `--expires` is not given, in days.
@@ -81,6 +83,11 @@ struct SealArgs {
     /// Output file, written atomically.
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
+    /// Replace an existing output (atomically, once the new one is complete and verified).
+    // Not a flattened `Overwrite`: clap cannot tell whether an `Option` of arguments holding a
+    // flattened group is present.
+    #[arg(long)]
+    force: bool,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -192,13 +199,17 @@ fn seal_zip(zip: &Path, a: &SealArgs) -> Result<()> {
     let limits = Limits::default();
     // The input's size and the output's place are checked before any work.
     let (input, _) = open_for_output(zip, &a.output, Limit::BundleLen, &limits)?;
+    let existing = Overwrite { force: a.force }.check(&a.output)?;
     let p = prepare(a, &limits)?;
     let recipients: Vec<&PublicKey> = p.recipients.iter().collect();
     let sealer = Sealer::new(&p.signer, &recipients, p.context)
         .map_err(|e| fail_seal(e, a.json))?
         .limits(limits);
     let sealed = sealer
-        .seal_to_file(input, &a.output)
+        .seal_to(
+            input,
+            PendingFile::create(&a.output, Mode::Umask, existing)?,
+        )
         .map_err(|e| fail_seal(e, a.json))?;
     report(&sealed, &a.output, a.json)
 }
@@ -206,6 +217,10 @@ fn seal_zip(zip: &Path, a: &SealArgs) -> Result<()> {
 pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
     let limits = Limits::default();
     let (input, _) = open_for_output(&a.encrypted, &a.seal.output, Limit::BundleLen, &limits)?;
+    let existing = Overwrite {
+        force: a.seal.force,
+    }
+    .check(&a.seal.output)?;
     let p = prepare(&a.seal, &limits)?;
     let v2_key = load_public_key(&a.v2_key, &limits)?;
     let ivsk = IvSessionKey::parse(&arg_or_file(&a.session_key)?, &limits)
@@ -216,13 +231,13 @@ pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
     let sealer = Sealer::new(&p.signer, &recipients, p.context)
         .map_err(|e| fail_seal(e, a.seal.json))?
         .limits(limits);
-    let sealed = v3::seal_from_v2_to_file(
+    let sealed = v3::seal_from_v2_to(
         input,
         &v2_key,
         &ivsk,
         &checksum,
         &sealer,
-        &a.seal.output,
+        PendingFile::create(&a.seal.output, Mode::Umask, existing)?,
         &limits,
     )
     .map_err(|e| fail_seal(e, a.seal.json))?;
