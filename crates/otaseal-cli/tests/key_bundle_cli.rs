@@ -274,7 +274,7 @@ fn bundle_encrypt_decrypt_round_trip_and_failures_leave_nothing() {
     ));
     assert_eq!(info["checksum"], zipped["checksum"]);
     assert_eq!(info["checksum_format"], "hex");
-    assert_eq!(info["session_key"].as_str().unwrap().len(), 32);
+    assert_eq!(info["aes_key"].as_str().unwrap().len(), 32);
     let r = otaseal(
         &[
             "bundle",

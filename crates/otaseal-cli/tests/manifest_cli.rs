@@ -80,7 +80,7 @@ fn round_trip(format: &str) {
     ]);
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["files"], 2);
-    assert_eq!(v["out_dir"], p(&out));
+    assert_eq!(v["filename"], p(&out));
     let manifest = v["manifest"].as_array().unwrap();
     let names: Vec<&str> = manifest
         .iter()

@@ -112,7 +112,7 @@ fn seal_inspect_open_round_trip() {
         &plain,
         &["--expires", "2099-01-01T02:00:00+02:00"],
     );
-    assert_eq!(j["ok"], true);
+    assert!(j["error"].is_null() && j["filename"].is_string(), "{j}");
     assert_eq!(j["app_id"], APP);
     assert_eq!(j["sequence"], 7);
     assert_eq!(j["chunk_count"], 3);
@@ -149,7 +149,7 @@ fn seal_inspect_open_round_trip() {
         String::from_utf8_lossy(&out.stderr)
     );
     let o = json_of(&out);
-    assert_eq!(o["ok"], true);
+    assert!(o["error"].is_null() && o["filename"].is_string(), "{o}");
     assert_eq!(std::fs::read(&dest).unwrap(), plain);
     let want = {
         use sha2::{Digest, Sha256};
@@ -602,7 +602,11 @@ fn a_state_file_refuses_what_is_not_newer_and_governs_trust() {
         "--json",
     ]);
     let j = json_of(&out);
-    assert_eq!(j["ok"], true, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        j["error"].is_null(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(j["retire_old"], true);
     let rot = ["--rotation", stmt.to_str().unwrap()];
     // signer1's bundle is refused from now on, although --trust still names signer1 ...
@@ -623,7 +627,11 @@ fn a_state_file_refuses_what_is_not_newer_and_governs_trust() {
     let by2 = seal_seq(dir.path(), "by2.v3", 10, "signer2");
     let out = open(&by2, &rot);
     let j = json_of(&out);
-    assert_eq!(j["ok"], true, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        j["error"].is_null(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(j["key_set_version"], 2);
     assert_eq!(j["rotations"][0]["applied"], false);
     // Text mode says what it ignores.
@@ -720,9 +728,8 @@ fn every_state_vector_through_the_cli() {
         let out = run(&args);
         let j = json_of(&out);
         match v["expect"].as_str().unwrap() {
-            "success" => assert_eq!(
-                j["ok"],
-                true,
+            "success" => assert!(
+                j["error"].is_null(),
                 "{what}: {}",
                 String::from_utf8_lossy(&out.stderr)
             ),

@@ -315,7 +315,7 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         print_json(&json!({
             "filename": out_path.display().to_string(),
             "sha256": verified.checksum.to_string(),
-            "bytes": verified.plaintext_len,
+            "plaintext_len": verified.plaintext_len,
             "verified": verified.authenticated,
             "plugin_version": a.plugin_version.as_ref().map(ToString::to_string),
         }))?;
@@ -379,8 +379,9 @@ fn inspect(a: &InspectArgs) -> Result<()> {
     };
     let hex = |b: &[u8]| base16ct::lower::encode_string(b);
     let info = json!({
+        "ivSessionKey": ivsk.to_string(),
         "iv": hex(ivsk.iv()),
-        "session_key": hex(session.expose_key()),
+        "aes_key": hex(session.expose_key()),
         "checksum": checksum,
         "checksum_format": format,
         "key_id": key.key_id().as_str(),

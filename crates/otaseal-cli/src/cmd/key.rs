@@ -364,8 +364,7 @@ fn rotate(a: &RotateArgs) -> Result<()> {
     );
     if a.json {
         print_json(&json!({
-            "ok": true,
-            "output": a.output.display().to_string(),
+            "filename": a.output.display().to_string(),
             "app_id": a.app_id,
             "key_set_version": a.key_set_version,
             "created_at": created_at,

@@ -120,7 +120,7 @@ fn create(a: &CreateArgs) -> Result<()> {
             "manifest": entries,
             "ivSessionKey": created.iv_session_key.to_string(),
             "files": files,
-            "out_dir": a.out_dir.display().to_string(),
+            "filename": a.out_dir.display().to_string(),
             "plugin_version": choice.plugin_version(),
             "checksum_format": choice.format.to_string(),
             "skipped_empty": created.skipped_empty,
@@ -171,8 +171,8 @@ fn apply(a: &ApplyArgs) -> Result<()> {
     if a.json {
         return print_json(&json!({
             "files": applied.files,
-            "bytes": applied.total_len,
-            "out_dir": a.out_dir.display().to_string(),
+            "plaintext_len": applied.total_len,
+            "filename": a.out_dir.display().to_string(),
             "verified": true,
             "plugin_version": a.plugin_version.as_ref().map(ToString::to_string),
         }));

@@ -76,7 +76,7 @@ pub(crate) struct BundleArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct BatchArgs {
-    /// JSON list: [{"file": "...", "iv_session_key": "...", "checksum": "crc32 hex"?}].
+    /// JSON list: [{"file": "...", "ivSessionKey": "...", "checksum": "crc32 hex"?}].
     list: PathBuf,
     /// Directory the list's relative file names are in [default: the list's directory].
     #[arg(long)]

@@ -165,8 +165,7 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
     let c = h.context();
     if a.json {
         let mut v = header_json(h);
-        v["ok"] = json!(true);
-        v["output"] = json!(a.output.display().to_string());
+        v["filename"] = json!(a.output.display().to_string());
         v["sha256"] = json!(sha256.to_string());
         v["key_set_version"] = json!(policy.trusted().version());
         v["rotations"] = Value::Array(rotations);

@@ -171,8 +171,7 @@ fn report(sealed: &Sealed, output: &Path, json: bool) -> Result<()> {
     let h = &sealed.header;
     if json {
         let mut v = header_json(h);
-        v["ok"] = json!(true);
-        v["output"] = json!(output.display().to_string());
+        v["filename"] = json!(output.display().to_string());
         v["sealed_len"] = json!(sealed.sealed_len);
         print_json(&v)
     } else {
