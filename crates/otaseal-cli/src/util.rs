@@ -209,13 +209,37 @@ pub(crate) fn find_config(explicit: Option<&Path>) -> Result<std::path::PathBuf>
     })
 }
 
-/// Wraps a library error with a hint of what to check, when there is one ("" for none).
+/// Wraps a library error with the fix to try, printed after it (`ERROR; HINT`), when there is
+/// one ("" for none).
 pub(crate) fn with_hint<E>(e: E, hint: &'static str) -> anyhow::Error
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    let e = anyhow::Error::new(e);
-    if hint.is_empty() { e } else { e.context(hint) }
+    if hint.is_empty() {
+        anyhow::Error::new(e)
+    } else {
+        anyhow::Error::new(Hinted { error: e, hint })
+    }
+}
+
+/// An error and the fix to try: displayed as `ERROR; HINT`, with the error's own causes after
+/// it (the error itself is not repeated as a cause).
+#[derive(Debug)]
+struct Hinted<E> {
+    error: E,
+    hint: &'static str,
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for Hinted<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; {}", self.error, self.hint)
+    }
+}
+
+impl<E: std::error::Error> std::error::Error for Hinted<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
 }
 
 /// Parses a time as Unix seconds (digits only) or an RFC 3339 timestamp with a `Z` or

@@ -279,12 +279,9 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         key.modulus_len(),
         &limits,
     )
-    .context("invalid ivSessionKey")?;
+    .context("IV_SESSION_KEY")?;
     let signed = match &a.checksum {
-        Some(c) => Some(
-            SignedChecksum::parse_for_modulus(&arg_or_file(c)?, key.modulus_len(), &limits)
-                .context("invalid --checksum")?,
-        ),
+        Some(c) => Some(parse_signed(&arg_or_file(c)?, key.modulus_len(), &limits)?),
         None if a.no_verify => None,
         None => bail!(
             "no --checksum given: a bundle is only authentic with its signed checksum (pass --no-verify to decrypt without it)"
@@ -339,14 +336,21 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
 }
 
 /// Turns envelope errors into the messages a user acts on.
+/// `--checksum`: a signed checksum; the zip's plain SHA-256 is refused with what to pass.
+fn parse_signed(s: &str, modulus_len: usize, limits: &Limits) -> Result<SignedChecksum> {
+    if s.parse::<Sha256Checksum>().is_ok() {
+        bail!(
+            "--checksum: this is the unsigned SHA-256 of the zip; pass the signed checksum that bundle encrypt printed (its \"checksum\")"
+        );
+    }
+    SignedChecksum::parse_for_modulus(s, modulus_len, limits).context("--checksum")
+}
+
 fn explain(e: DecryptError) -> anyhow::Error {
+    // Only a fix the error does not already say.
     let hint = match &e {
-        DecryptError::Truncated { .. } => {
-            "the download is incomplete or this is not an encrypted bundle"
-        }
-        DecryptError::Decryption => "wrong checksum, or the file was modified after encryption",
         DecryptError::SessionKeyDoesNotOpen | DecryptError::ChecksumDoesNotOpen => {
-            "was the bundle encrypted with the private key of this public key?"
+            "pass the public key of the private key that encrypted the bundle (--key)"
         }
         DecryptError::Device(DeviceRefusal::ChecksumForm { .. }) => {
             "encrypt the bundle again for the app's plugin: otaseal bundle encrypt --plugin-version X.Y.Z"
@@ -360,7 +364,7 @@ fn inspect(a: &InspectArgs) -> Result<()> {
     let limits = Limits::default();
     let key = load_public_key(&a.key, &limits)?;
     let ivsk = IvSessionKey::parse_for_modulus(a.iv_session_key.trim(), key.modulus_len(), &limits)
-        .context("invalid ivSessionKey")?;
+        .context("--iv-session-key")?;
     let session = SessionKey::open(&key, &ivsk).map_err(explain)?;
     let rules = judge_rules(a.plugin_version.as_ref())?;
     let (checksum, format) = match &a.checksum {

@@ -161,9 +161,6 @@ fn explain(e: MigrateError) -> anyhow::Error {
         MigrateError::V1(V1Error::Decryption) => {
             "check that --v1-key is the app's V1 private key and that --iv-session-key and --crc32 belong to this bundle"
         }
-        MigrateError::V1(V1Error::Truncated { .. }) => {
-            "the file is incomplete or is not a V1 encrypted bundle"
-        }
         MigrateError::V1(V1Error::Wire(_)) => "is --v1-key the V1 private key of this bundle?",
         _ => "",
     };
@@ -179,7 +176,7 @@ fn bundle(a: &BundleArgs) -> Result<()> {
         v1_key.public_key().modulus_len(),
         &limits,
     )
-    .context("invalid --iv-session-key")?;
+    .context("--iv-session-key")?;
     let crc: Option<Crc32Checksum> = a
         .crc32
         .as_deref()
