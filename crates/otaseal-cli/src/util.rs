@@ -61,16 +61,19 @@ impl Overwrite {
 }
 
 /// Opens the input of a command that writes `output`, before any work: the input's size against
-/// `limit` (spec/v2.md 8.1 step 5) and `output` not the input (`otaseal_envelope::io`).
+/// `limit` (spec/v2.md 8.1 step 5), `output` not the input (`otaseal_envelope::io`), and the
+/// overwrite policy. Returns the input, its length and the policy for the output's
+/// `PendingFile`.
 pub(crate) fn open_for_output(
     input: &Path,
     output: &Path,
+    overwrite: &Overwrite,
     limit: otaseal_keys::Limit,
     limits: &otaseal_keys::Limits,
-) -> Result<(File, u64)> {
-    let opened = otaseal_envelope::io::open_input(input, limit, limits)?;
+) -> Result<(File, u64, otaseal_envelope::io::Existing)> {
+    let (file, len) = otaseal_envelope::io::open_input(input, limit, limits)?;
     otaseal_envelope::io::ensure_distinct(input, output)?;
-    Ok(opened)
+    Ok((file, len, overwrite.check(output)?))
 }
 
 /// Prints a JSON value on standard output, pretty and with a final newline.

@@ -157,8 +157,8 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
     // The input's size and the output's place are checked before any work.
-    let (file, len) = open_for_output(&a.zip, &out_path, Limit::BundleLen, &limits)?;
-    let existing = a.overwrite.check(&out_path)?;
+    let (file, len, existing) =
+        open_for_output(&a.zip, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
     let key = load_private_key(&a.key, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
@@ -268,8 +268,8 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
     // The input's size and the output's place are checked before any work (spec/v2.md 8.1).
-    let (file, len) = open_for_output(&a.file, &out_path, Limit::BundleLen, &limits)?;
-    let existing = a.overwrite.check(&out_path)?;
+    let (file, len, existing) =
+        open_for_output(&a.file, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
     let output = PendingFile::create(&out_path, Mode::Private, existing)?;
     let key = load_public_key(&a.key, &limits)?;
     key.check_capgo_compatible()

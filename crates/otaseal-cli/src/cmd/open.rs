@@ -94,8 +94,13 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
     };
     let now = a.now.unwrap_or_else(now);
     // The input's size and the output's place are checked before any work.
-    let (input, _) = open_for_output(&a.sealed, &a.output, Limit::BundleLen, &limits)?;
-    let existing = a.overwrite.check(&a.output)?;
+    let (input, _, existing) = open_for_output(
+        &a.sealed,
+        &a.output,
+        &a.overwrite,
+        Limit::BundleLen,
+        &limits,
+    )?;
     if let Some(s) = &a.state {
         ensure_distinct(s, &a.output)?;
         ensure_distinct(&a.sealed, s)?;

@@ -197,8 +197,9 @@ fn report(sealed: &Sealed, output: &Path, json: bool) -> Result<()> {
 fn seal_zip(zip: &Path, a: &SealArgs) -> Result<()> {
     let limits = Limits::default();
     // The input's size and the output's place are checked before any work.
-    let (input, _) = open_for_output(zip, &a.output, Limit::BundleLen, &limits)?;
-    let existing = Overwrite { force: a.force }.check(&a.output)?;
+    let overwrite = Overwrite { force: a.force };
+    let (input, _, existing) =
+        open_for_output(zip, &a.output, &overwrite, Limit::BundleLen, &limits)?;
     let p = prepare(a, &limits)?;
     let recipients: Vec<&PublicKey> = p.recipients.iter().collect();
     let sealer = Sealer::new(&p.signer, &recipients, p.context)
@@ -215,11 +216,16 @@ fn seal_zip(zip: &Path, a: &SealArgs) -> Result<()> {
 
 pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
     let limits = Limits::default();
-    let (input, _) = open_for_output(&a.encrypted, &a.seal.output, Limit::BundleLen, &limits)?;
-    let existing = Overwrite {
+    let overwrite = Overwrite {
         force: a.seal.force,
-    }
-    .check(&a.seal.output)?;
+    };
+    let (input, _, existing) = open_for_output(
+        &a.encrypted,
+        &a.seal.output,
+        &overwrite,
+        Limit::BundleLen,
+        &limits,
+    )?;
     let p = prepare(&a.seal, &limits)?;
     let v2_key = load_public_key(&a.v2_key, &limits)?;
     let ivsk = IvSessionKey::parse(&arg_or_file(&a.session_key)?, &limits)
