@@ -173,13 +173,7 @@ impl Signer for PrivateKey {
     }
 
     fn sign_type1(&self, payload: &[u8]) -> Result<Vec<u8>, SignError> {
-        let modulus_len = self.public.modulus_len();
-        if payload.len().saturating_add(11) > modulus_len {
-            return Err(SignError::PayloadTooLong {
-                len: payload.len(),
-                modulus_len,
-            });
-        }
+        crate::signer::check_type1_payload(payload, self.public.modulus_len())?;
         self.inner
             .sign_with_rng(
                 &mut getrandom::SysRng,
