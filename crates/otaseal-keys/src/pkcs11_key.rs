@@ -168,6 +168,12 @@ impl fmt::Display for Pkcs11Error {
 impl std::error::Error for Pkcs11Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            // cryptoki's LibraryLoading prints its cause and returns it as source too: skip
+            // that wrapper, so a chain shows the loader's message once.
+            Pkcs11Error::Module {
+                source: CkError::LibraryLoading(e),
+                ..
+            } => Some(e),
             Pkcs11Error::Module { source, .. } | Pkcs11Error::Token(source) => Some(source),
             // Display prints the cause's message: forward its own source.
             Pkcs11Error::PinSource(e) => std::error::Error::source(e.as_ref()),

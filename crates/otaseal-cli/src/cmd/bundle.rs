@@ -13,8 +13,8 @@ use otaseal_wire::{ChecksumFormat, IvSessionKey, Sha256Checksum, SignedChecksum}
 use serde_json::json;
 
 use crate::util::{
-    arg_or_file, load_private_key, load_public_key, parse_checksum_format, print_json,
-    progress_reader, sha256_reader, sibling,
+    arg_or_file, load_private_key, load_public_key, parse_checksum_format, parse_key_source,
+    print_json, progress_reader, sha256_reader, sibling,
 };
 
 /// Bundle commands.
@@ -46,9 +46,10 @@ pub(crate) struct ZipArgs {
 pub(crate) struct EncryptArgs {
     /// The plaintext bundle zip.
     zip: PathBuf,
-    /// The developer's private key (.capgo_key_v2).
-    #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE)]
-    key: PathBuf,
+    /// The developer's private key (.capgo_key_v2): a key file, env:NAME (the PEM in an
+    /// environment variable), - (standard input) or a pkcs11: URI.
+    #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
+    key: String,
     /// Output file (default: ZIP_encrypted.zip, as @capgo/cli).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -69,7 +70,8 @@ pub(crate) struct DecryptArgs {
     file: PathBuf,
     /// The bundle's ivSessionKey (API `session_key`), or @FILE to read it from a file.
     iv_session_key: String,
-    /// The public key (.capgo_key_v2.pub, or the private key, whose public half is used).
+    /// The public key (.capgo_key_v2.pub; a private key is refused, as a device never holds
+    /// one).
     #[arg(long, default_value = otaseal_keys::CAPGO_PUBLIC_KEY_FILE)]
     key: PathBuf,
     /// The signed checksum (API `checksum`), hex or base64, or @FILE to read it from a file.
@@ -114,7 +116,7 @@ pub(crate) fn run(cmd: BundleCommand) -> Result<()> {
 
 fn encrypt(a: &EncryptArgs) -> Result<()> {
     let limits = Limits::default();
-    let key = load_private_key(&a.key, &limits)?;
+    let key = load_private_key(&a.key.parse()?, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
             .check_capgo_compatible()
@@ -129,7 +131,7 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
     let out = v2::encrypt_file(
         progress_reader(file, len),
         &out_path,
-        &key,
+        key.as_ref(),
         a.checksum_format,
     )
     .with_context(|| format!("cannot encrypt {}", a.zip.display()))?;

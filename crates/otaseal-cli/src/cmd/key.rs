@@ -6,11 +6,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use otaseal_keys::{
-    CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, KeySize, Limits, PrivateKey, decode_any,
+    CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, KeySize, KeySource, Limits, PrivateKey,
+    decode_any,
 };
 use serde_json::{Value, json};
 
-use crate::util::{find_config, load_public_key, print_json, read_bounded, write_atomic};
+use crate::util::{
+    find_config, load_private_key, load_public_half, parse_key_source, print_json, read_bounded,
+    write_atomic,
+};
 
 /// Key commands.
 #[derive(Debug, Subcommand)]
@@ -19,7 +23,8 @@ pub(crate) enum KeyCommand {
     Create(CreateArgs),
     /// Put a public key into capacitor.config at plugins.CapacitorUpdater.publicKey.
     Save(SaveArgs),
-    /// Describe a key file (PEM or DER, PKCS#1, PKCS#8 or SPKI).
+    /// Describe a key: a file (PEM or DER, PKCS#1, PKCS#8 or SPKI), env:NAME, - or a token key
+    /// (pkcs11: URI).
     Inspect(InspectArgs),
 }
 
@@ -54,8 +59,10 @@ pub(crate) struct SaveArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct InspectArgs {
-    /// Key file, or - for standard input.
-    file: PathBuf,
+    /// A key file, env:NAME (the PEM in an environment variable), - (standard input) or a
+    /// pkcs11: URI.
+    #[arg(value_parser = parse_key_source)]
+    key: String,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -184,26 +191,65 @@ fn create(a: &CreateArgs) -> Result<()> {
     Ok(())
 }
 
+/// What `key inspect` shows of a key, whatever its source.
+struct Described {
+    kind: String,
+    encoding: String,
+    container: String,
+    public: otaseal_keys::PublicKey,
+}
+
+fn describe(source: &KeySource, limits: &Limits) -> Result<Described> {
+    if let KeySource::Pkcs11(_) = source {
+        let signer = load_private_key(source, limits)?;
+        return Ok(Described {
+            kind: otaseal_keys::KeyKind::Private.to_string(),
+            encoding: "pkcs11".into(),
+            container: "token".into(),
+            public: signer.public_key().clone(),
+        });
+    }
+    let loaded = source
+        .read(limits)
+        .with_context(|| format!("cannot read {source}"))?;
+    let key = decode_any(loaded.key(), limits)
+        .with_context(|| format!("{source} is not a usable key"))?;
+    if let (otaseal_keys::KeyKind::Private, Some(w)) = (key.kind(), loaded.loose_permissions()) {
+        eprintln!("warning: {w}");
+    }
+    Ok(Described {
+        kind: key.kind().to_string(),
+        encoding: key.encoding().to_string(),
+        container: key.container().to_string(),
+        public: key.public_key().clone(),
+    })
+}
+
 fn inspect(a: &InspectArgs) -> Result<()> {
     let limits = Limits::default();
-    let bytes = read_bounded(&a.file, limits.max_key_file_len)?;
-    let key = decode_any(&bytes, &limits)
-        .with_context(|| format!("{} is not a usable key", a.file.display()))?;
-    let public = key.public_key();
-    let info = json!({
-        "kind": key.kind().to_string(),
-        "encoding": key.encoding().to_string(),
-        "container": key.container().to_string(),
+    let source: KeySource = a.key.parse()?;
+    let key = describe(&source, &limits)?;
+    let public = &key.public;
+    let mut info = json!({
+        "kind": key.kind,
+        "encoding": key.encoding,
+        "container": key.container,
         "bits": public.bits(),
         "key_id": public.key_id().as_str(),
         "fingerprint": public.fingerprint().to_string(),
         "capgo_compatible": public.capgo_compatible(),
     });
+    if let KeySource::Pkcs11(_) = source {
+        info["uri"] = json!(source.to_string());
+    }
     if a.json {
         print_json(&info)?;
     } else {
-        println!("kind:        {}", key.kind());
-        println!("encoding:    {} ({})", key.encoding(), key.container());
+        println!("kind:        {}", key.kind);
+        println!("encoding:    {} ({})", key.encoding, key.container);
+        if let KeySource::Pkcs11(_) = source {
+            println!("token key:   {source}");
+        }
         println!("bits:        {}", public.bits());
         println!("key id:      {}", public.key_id());
         println!("fingerprint: {}", public.fingerprint());
@@ -216,7 +262,7 @@ fn inspect(a: &InspectArgs) -> Result<()> {
 
 fn save(a: &SaveArgs) -> Result<()> {
     let limits = Limits::default();
-    let public = load_public_key(&a.key, &limits)?;
+    let public = load_public_half(&a.key, &limits)?;
     if !public.capgo_compatible() {
         bail!(
             "RSA-{} key: Capgo devices accept only RSA-2048 keys with exponent 65537",

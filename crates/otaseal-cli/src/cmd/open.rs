@@ -12,8 +12,8 @@ use serde_json::json;
 
 use super::v3out::{fail_open, header_json};
 use crate::util::{
-    HashWriter, format_time, load_private_key, load_public_key, parse_time, print_json,
-    read_bounded,
+    HashWriter, format_time, load_private_key, load_public_key, parse_key_source, parse_time,
+    print_json, read_bounded,
 };
 
 /// Arguments of `otaseal open`.
@@ -29,9 +29,10 @@ pub(crate) struct OpenArgs {
     /// for a chain.
     #[arg(long, value_name = "FILE")]
     rotation: Vec<PathBuf>,
-    /// The recipient private key to decrypt with.
-    #[arg(long, value_name = "PRIV")]
-    decryption_key: PathBuf,
+    /// The recipient private key to decrypt with: a key file, env:NAME (the PEM in an
+    /// environment variable), - (standard input) or a pkcs11: URI.
+    #[arg(long, value_name = "PRIV", value_parser = parse_key_source)]
+    decryption_key: String,
     /// The app id the bundle must be for.
     #[arg(long, value_name = "ID")]
     app_id: String,
@@ -76,12 +77,12 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
     if let Some(t) = a.now {
         policy = policy.now(t);
     }
-    let key = load_private_key(&a.decryption_key, &limits)?;
+    let key = load_private_key(&a.decryption_key.parse()?, &limits)?;
     ensure_distinct(&a.sealed, &a.output)?;
     let (input, _) = open_input(&a.sealed, Limit::BundleLen, &limits)?;
     let mut output = PendingFile::create(&a.output, Mode::Private, Existing::Replace)?;
     let mut hashed = HashWriter::new(&mut output);
-    let opened = v3::open(input, &mut hashed, &key, &policy, &limits)
+    let opened = v3::open(input, &mut hashed, key.as_ref(), &policy, &limits)
         .map_err(|e| fail_open(e, a.json))
         .with_context(|| format!("{} refused; nothing written", a.sealed.display()))?;
     let sha256 = hashed.finish();
