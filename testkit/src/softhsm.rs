@@ -225,3 +225,60 @@ pub fn in_child(test: &str) -> Option<SoftHsm> {
     );
     None
 }
+
+/// Set (to the URI of the bench key) in a bench process that [`token_for_bench`] re-ran.
+const BENCH_URI_VAR: &str = "OTASEAL_BENCH_TOKEN_URI";
+
+/// For a bench's `main`: the URI of `key_file` imported into a SoftHSM token of its own.
+///
+/// SoftHSM reads `SOFTHSM2_CONF` when the process first loads it, so the first call makes the
+/// token and re-runs the bench binary with the same arguments and the variable set, then exits
+/// with its status; in that child it returns the URI. `None` (and a note) without SoftHSM2.
+#[must_use]
+pub fn token_for_bench(key_file: &Path) -> Option<String> {
+    if let Some(uri) = std::env::var_os(BENCH_URI_VAR) {
+        return Some(uri.to_string_lossy().into_owned());
+    }
+    let Some(hsm) = SoftHsm::new("bench") else {
+        eprintln!("no SoftHSM2: the PKCS#11 backend is not measured");
+        return None;
+    };
+    hsm.import(key_file, "bench", "01");
+    let status = Command::new(std::env::current_exe().expect("current_exe"))
+        .args(std::env::args_os().skip(1))
+        .env(BENCH_URI_VAR, hsm.uri("bench"))
+        .env("SOFTHSM2_CONF", hsm.conf())
+        .status()
+        .expect("re-run the bench");
+    drop(hsm);
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+/// Every backend of this build holding the key of `key_file`, named: the in-memory ones
+/// (`SoftwareBackend::ALL`) and, with `token_uri`, `pkcs11`.
+#[must_use]
+pub fn signers(
+    key_file: &Path,
+    token_uri: Option<&str>,
+) -> Vec<(String, Box<dyn otaseal_keys::Signer>)> {
+    use otaseal_keys::{KeySource, LoadOptions, SoftwareBackend};
+    let mut v: Vec<(String, Box<dyn otaseal_keys::Signer>)> = SoftwareBackend::ALL
+        .iter()
+        .map(|&b| {
+            let s = KeySource::File(key_file.to_path_buf())
+                .load(&LoadOptions::default().backend(b))
+                .expect("key file")
+                .into_key();
+            (b.to_string(), s)
+        })
+        .collect();
+    if let Some(uri) = token_uri {
+        let s: KeySource = uri.parse().expect("token URI");
+        let signer = s
+            .load(&LoadOptions::default())
+            .expect("token key (is otaseal-keys built with the pkcs11 feature?)")
+            .into_key();
+        v.push(("pkcs11".into(), signer));
+    }
+    v
+}

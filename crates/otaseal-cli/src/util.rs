@@ -129,15 +129,13 @@ pub(crate) fn load_public_key(
     path: &Path,
     limits: &otaseal_keys::Limits,
 ) -> Result<otaseal_keys::PublicKey> {
-    use otaseal_keys::DecodedKey;
-    match decode_public_file(path, limits)? {
-        DecodedKey::Public { key, .. } => Ok(key),
-        _ => bail!(
+    decode_public_file(path, limits)?.into_public().with_context(|| {
+        format!(
             "{} is a private key; give the public key ({}): a device must never hold the private key",
             path.display(),
             sibling(path, ".pub").display()
-        ),
-    }
+        )
+    })
 }
 
 /// Reads the public key from a public key file or from a private key file (its public half),

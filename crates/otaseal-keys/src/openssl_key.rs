@@ -19,7 +19,7 @@ use openssl::rsa::{Padding, Rsa};
 use openssl::sign::RsaPssSaltlen;
 use zeroize::Zeroizing;
 
-use crate::signer::check_type1_payload;
+use crate::signer::{check_block_len, check_ciphertext_len, check_type1_payload};
 use crate::{PrivateKey, PublicKey, SignError, Signer};
 
 /// `spec/v3.md` section 3.2: the PSS salt length of suite 1.
@@ -53,18 +53,6 @@ impl OpensslKey {
             public: key.public_key().clone(),
         })
     }
-
-    fn checked_len(&self, out: Vec<u8>) -> Result<Vec<u8>, SignError> {
-        let modulus_len = self.public.modulus_len();
-        if out.len() == modulus_len {
-            Ok(out)
-        } else {
-            Err(SignError::WrongLength {
-                len: out.len(),
-                modulus_len,
-            })
-        }
-    }
 }
 
 impl fmt::Debug for OpensslKey {
@@ -90,7 +78,7 @@ impl Signer for OpensslKey {
             .private_encrypt(payload, &mut out, Padding::PKCS1)
             .map_err(SignError::OpenSsl)?;
         out.truncate(n);
-        self.checked_len(out)
+        check_block_len(out, self.public.modulus_len())
     }
 
     fn sign_pss_sha256(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
@@ -105,7 +93,10 @@ impl Signer for OpensslKey {
             ctx.sign_to_vec(digest, &mut sig)?;
             Ok(sig)
         };
-        self.checked_len(run().map_err(SignError::OpenSsl)?)
+        check_block_len(
+            run().map_err(SignError::OpenSsl)?,
+            self.public.modulus_len(),
+        )
     }
 
     fn decrypt_oaep_sha256(
@@ -113,9 +104,7 @@ impl Signer for OpensslKey {
         label: &[u8],
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, SignError> {
-        if ciphertext.len() != self.public.modulus_len() {
-            return Err(SignError::Decryption);
-        }
+        check_ciphertext_len(ciphertext, self.public.modulus_len())?;
         let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
         let run = |out: &mut Vec<u8>| -> Result<(), openssl::error::ErrorStack> {
             let mut ctx = PkeyCtx::new(&self.pkey)?;

@@ -27,7 +27,7 @@ use otaseal_wire::Limits;
 use zeroize::Zeroizing;
 
 use crate::pkcs11_uri::{PinSource, Pkcs11Uri};
-use crate::signer::check_type1_payload;
+use crate::signer::{check_block_len, check_ciphertext_len, check_type1_payload};
 use crate::source::{LoadError, Loaded, read_private_file};
 use crate::{KeyError, PublicKey, SignError, Signer};
 
@@ -377,18 +377,6 @@ impl Pkcs11Key {
             .push(session);
         result.map_err(SignError::Pkcs11)
     }
-
-    fn checked_len(&self, out: Vec<u8>) -> Result<Vec<u8>, SignError> {
-        let modulus_len = self.public.modulus_len();
-        if out.len() == modulus_len {
-            Ok(out)
-        } else {
-            Err(SignError::WrongLength {
-                len: out.len(),
-                modulus_len,
-            })
-        }
-    }
 }
 
 /// The public half: `CKA_MODULUS` and `CKA_PUBLIC_EXPONENT` of the private key object, or of
@@ -452,7 +440,7 @@ impl Signer for Pkcs11Key {
     fn sign_type1(&self, payload: &[u8]) -> Result<Vec<u8>, SignError> {
         check_type1_payload(payload, self.public.modulus_len())?;
         let out = self.with_session(|s| s.sign(&Mechanism::RsaPkcs, self.key, payload))?;
-        self.checked_len(out)
+        check_block_len(out, self.public.modulus_len())
     }
 
     fn sign_pss_sha256(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignError> {
@@ -463,7 +451,7 @@ impl Signer for Pkcs11Key {
         };
         let out =
             self.with_session(|s| s.sign(&Mechanism::RsaPkcsPss(params), self.key, digest))?;
-        self.checked_len(out)
+        check_block_len(out, self.public.modulus_len())
     }
 
     fn decrypt_oaep_sha256(
@@ -471,9 +459,7 @@ impl Signer for Pkcs11Key {
         label: &[u8],
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, SignError> {
-        if ciphertext.len() != self.public.modulus_len() {
-            return Err(SignError::Decryption);
-        }
+        check_ciphertext_len(ciphertext, self.public.modulus_len())?;
         let source = if label.is_empty() {
             PkcsOaepSource::empty()
         } else {

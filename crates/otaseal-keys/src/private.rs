@@ -198,9 +198,7 @@ impl Signer for PrivateKey {
         label: &[u8],
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, SignError> {
-        if ciphertext.len() != self.public.modulus_len() {
-            return Err(SignError::Decryption);
-        }
+        crate::signer::check_ciphertext_len(ciphertext, self.public.modulus_len())?;
         self.inner
             .decrypt_blinded(
                 &mut getrandom::SysRng,

@@ -98,6 +98,29 @@ pub(crate) fn check_type1_payload(payload: &[u8], modulus_len: usize) -> Result<
     Ok(())
 }
 
+/// A block from a backend must be exactly the modulus length (a faulty token or library could
+/// return less).
+pub(crate) fn check_block_len(block: Vec<u8>, modulus_len: usize) -> Result<Vec<u8>, SignError> {
+    if block.len() == modulus_len {
+        Ok(block)
+    } else {
+        Err(SignError::WrongLength {
+            len: block.len(),
+            modulus_len,
+        })
+    }
+}
+
+/// An RSA-OAEP ciphertext is exactly the modulus length (RFC 8017 7.1.2 step 1b); anything else
+/// is the same opaque [`SignError::Decryption`] as a block that does not decrypt.
+pub(crate) fn check_ciphertext_len(ciphertext: &[u8], modulus_len: usize) -> Result<(), SignError> {
+    if ciphertext.len() == modulus_len {
+        Ok(())
+    } else {
+        Err(SignError::Decryption)
+    }
+}
+
 /// A private-key operation failed.
 #[derive(Debug)]
 #[non_exhaustive]
