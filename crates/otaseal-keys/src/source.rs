@@ -438,7 +438,7 @@ impl KeySource {
     /// and handed to `options.backend`.
     ///
     /// # Errors
-    /// Those of [`load_in_memory`](Self::load_in_memory); [`LoadError::Pkcs11`] (module, token,
+    /// Those of [`load_in_memory`](Self::load_in_memory); `LoadError::Pkcs11` (module, token,
     /// PIN, object, key size); [`LoadError::NotBuilt`] for a backend this build lacks.
     pub fn load(&self, options: &LoadOptions) -> Result<Loaded<Box<dyn Signer>>, LoadError> {
         match self {
