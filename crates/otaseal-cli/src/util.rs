@@ -148,13 +148,33 @@ pub(crate) fn load_public_half(
     Ok(decode_public_file(path, limits)?.public_key().clone())
 }
 
+/// Reads and decodes a key file (or `-` for standard input).
 fn decode_public_file(
     path: &Path,
     limits: &otaseal_keys::Limits,
 ) -> Result<otaseal_keys::DecodedKey> {
-    let bytes = read_bounded(path, limits.max_key_file_len)?;
-    otaseal_keys::decode_any(&bytes, limits)
-        .with_context(|| format!("{} is not a usable key", path.display()))
+    let source = if path.as_os_str() == "-" {
+        otaseal_keys::KeySource::Stdin
+    } else {
+        otaseal_keys::KeySource::File(path.to_path_buf())
+    };
+    read_any_key(&source, limits)
+}
+
+/// Reads and decodes a key of either kind from a file, `env:NAME` or `-` (size checked before
+/// reading), warning about the file's mode when it holds a private key: whenever a private key
+/// is read.
+pub(crate) fn read_any_key(
+    source: &otaseal_keys::KeySource,
+    limits: &otaseal_keys::Limits,
+) -> Result<otaseal_keys::DecodedKey> {
+    let loaded = source.read(limits)?;
+    let key = otaseal_keys::decode_any(loaded.key(), limits)
+        .with_context(|| format!("{source} is not a usable key"))?;
+    if key.kind() == otaseal_keys::KeyKind::Private {
+        warn_loose(&loaded);
+    }
+    Ok(key)
 }
 
 /// clap's check of a private-key argument (`PATH`, `env:NAME`, `-` or `pkcs11:URI`), so that a

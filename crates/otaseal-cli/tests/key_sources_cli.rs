@@ -172,6 +172,9 @@ fn loose_key_file_is_warned_about(mode: u32, warned: bool) {
     let err = out.stderr();
     assert_eq!(err.contains("chmod 600 loose.key"), warned, "{err}");
     assert_eq!(err.contains(&format!("mode {mode:04o}")), warned, "{err}");
+    // Every read of a private key warns, whatever the command (key inspect here).
+    let out = cli(dir.path()).run(&["key", "inspect", "loose.key"]);
+    assert_eq!(out.success().stderr().contains("chmod 600 loose.key"), warned);
     // A public key file is not a secret: no warning however readable.
     let out = cli(dir.path()).run(&["key", "inspect", &key("k1.pub")]);
     assert!(!out.success().stderr().contains("chmod"));

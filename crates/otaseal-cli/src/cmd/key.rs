@@ -7,13 +7,12 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use otaseal_keys::{
     CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, KeySize, KeySource, Limits, PrivateKey,
-    decode_any,
 };
 use serde_json::{Value, json};
 
 use crate::util::{
-    find_config, load_private_key, load_public_half, parse_key_source, print_json, read_bounded,
-    write_atomic,
+    find_config, load_private_key, load_public_half, parse_key_source, print_json, read_any_key,
+    read_bounded, write_atomic,
 };
 
 /// Key commands.
@@ -209,14 +208,7 @@ fn describe(source: &KeySource, limits: &Limits) -> Result<Described> {
             public: signer.public_key().clone(),
         });
     }
-    let loaded = source
-        .read(limits)
-        .with_context(|| format!("cannot read {source}"))?;
-    let key = decode_any(loaded.key(), limits)
-        .with_context(|| format!("{source} is not a usable key"))?;
-    if let (otaseal_keys::KeyKind::Private, Some(w)) = (key.kind(), loaded.loose_permissions()) {
-        eprintln!("warning: {w}");
-    }
+    let key = read_any_key(source, limits)?;
     Ok(Described {
         kind: key.kind().to_string(),
         encoding: key.encoding().to_string(),
