@@ -27,6 +27,17 @@ def write(target, name, data):
     (d / f"seed-{name}").write_bytes(data)
 
 
+def openssl(args, data):
+    """Runs openssl with `data` on standard input; returns its standard output."""
+    cmd = ["openssl"] + [str(a) for a in args]
+    return subprocess.run(cmd, input=data, check=True, capture_output=True).stdout
+
+
+def aes_cbc(key, iv, plain):
+    """AES-128-CBC with PKCS#7 padding (openssl enc)."""
+    return openssl(["enc", "-aes-128-cbc", "-K", key.hex(), "-iv", iv.hex()], plain)
+
+
 def type1(payload, k):
     return b"\x00\x01" + b"\xff" * (k - 3 - len(payload)) + b"\x00" + payload
 
@@ -93,6 +104,28 @@ def main():
         body = (VEC / e["encrypted"]).read_bytes()
         data = f"{e['iv_session_key']}\n{e['signed_checksum']}\n".encode() + body
         write("v2_decrypt", "mode3-" + e["id"], b"\x03" + data)
+
+    # Bodies longer than the 64 KiB streaming buffer, so that the logic that holds back the
+    # last block across reads is fuzzed: a mode-1 body under the fixed vector's session key,
+    # and a whole mode-3 bundle made here with k1 (openssl: RSA type-1 signing, AES-128-CBC).
+    plain = bytes((i * 7 + 3) % 251 for i in range(100_000))
+    fixed_ivsk = next(e for e in MANIFEST["v2"] if e["id"] == "rand-1024.k1.hex")["iv_session_key"]
+    iv_b64, block_b64 = fixed_ivsk.split(":")
+    session = openssl(["pkeyutl", "-verifyrecover", "-pubin", "-inkey", keys / "k1.pub",
+                       "-pkeyopt", "rsa_padding_mode:pkcs1"], base64.b64decode(block_b64))
+    body = aes_cbc(session, base64.b64decode(iv_b64), plain)
+    write("v2_decrypt", "mode1-100000-crosses-64k", b"\x01" + body)
+    write("v2_decrypt", "mode1-100000-chunk-3844", bytes([1 + 4 * 63]) + body)
+    key16 = hashlib.sha256(b"fuzz seed session key").digest()[:16]
+    iv16 = hashlib.sha256(b"fuzz seed iv").digest()[:16]
+    body = aes_cbc(key16, iv16, plain)
+    wrapped = openssl(["pkeyutl", "-sign", "-inkey", keys / "k1.key",
+                       "-pkeyopt", "rsa_padding_mode:pkcs1"], key16)
+    signed = openssl(["pkeyutl", "-sign", "-inkey", keys / "k1.key",
+                      "-pkeyopt", "rsa_padding_mode:pkcs1"], hashlib.sha256(plain).digest())
+    ivsk = base64.b64encode(iv16).decode() + ":" + base64.b64encode(wrapped).decode()
+    data = f"{ivsk}\n{signed.hex()}\n".encode() + body
+    write("v2_decrypt", "mode3-100000-crosses-64k", b"\x03" + data)
 
     # Round trip: arbitrary-structured bytes; the vector plaintexts as the tail.
     for e in v2:

@@ -22,11 +22,20 @@ mkdir -p "$LOGS"
 cargo +nightly fuzz build -O -s "$SANITIZER"
 
 # Inputs up to 140 000 bytes for the decrypt targets, so that bodies cross the 64 KiB
-# streaming buffer; libFuzzer's default (4096) elsewhere.
+# streaming buffer (V2, V1) and the 64 KiB chunk (V3); the seeds above 64 KiB
+# (make_seeds.py) start them there. -len_control=0 lets libFuzzer try long inputs at once
+# instead of growing them slowly from short ones. libFuzzer's default (4096) elsewhere.
 max_len() {
     case "$1" in
-        v2_decrypt | roundtrip) echo 140000 ;;
+        v2_decrypt | v1_decrypt | roundtrip | v3_open) echo 140000 ;;
         *) echo 4096 ;;
+    esac
+}
+
+len_control() {
+    case "$1" in
+        v2_decrypt | v1_decrypt | roundtrip | v3_open) echo 0 ;;
+        *) echo 100 ;;
     esac
 }
 
@@ -36,7 +45,7 @@ run_one() {
     echo "== $t: ${SECONDS_PER_TARGET}s"
     if cargo +nightly fuzz run -O -s "$SANITIZER" "$t" "corpus/$t" -- \
         -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$RSS_MB" \
-        -max_len="$(max_len "$t")" -timeout=30 -print_final_stats=1 \
+        -max_len="$(max_len "$t")" -len_control="$(len_control "$t")" -timeout=30 -print_final_stats=1 \
         >"$LOGS/$t.log" 2>&1; then
         echo "== $t: ok: $(grep -E '^stat::number_of_executed_units' "$LOGS/$t.log" | tail -1)"
     else

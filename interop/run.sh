@@ -7,7 +7,9 @@
 # 2. the real `capgo bundle encrypt` encrypts, otaseal decrypts and verifies.
 # 3. a tampered otaseal bundle is refused by capgo.
 # 4. V1 bundles migrated by `otaseal migrate bundle` (when that command exists) pass capgo.
-# 5. a bundle made with a key in a SoftHSM2 token (pkcs11: URI) passes capgo.
+# 5. In a project with each plugin installed (and one with only a package.json dependency),
+#    otaseal picks the same signed-checksum form as the real `capgo bundle encrypt`.
+# 6. a bundle made with a key in a SoftHSM2 token (pkcs11: URI) passes capgo.
 #
 # Usage: interop/run.sh            (CI runs it from .ci/run)
 # Env:   OTASEAL_INTEROP_DIR=...   where to install npm packages (default interop/work)
@@ -65,7 +67,7 @@ head -c 20000 /dev/urandom | base64 > "$data/web/assets/app.js"
 # 1. otaseal -> capgo, in both checksum forms.
 for form in hex base64; do
   project="$hex_project"; [ "$form" = base64 ] && project="$b64_project"
-  for f in empty.bin one.bin sixteen.bin mebibyte.bin bundle.zip; do
+  for f in one.bin sixteen.bin mebibyte.bin bundle.zip; do
     src="$data/$f"
     enc="$data/$f.$form.enc"
     out=$("$otaseal" bundle encrypt "$src" --key "$keys/k1.key" --checksum-format "$form" -o "$enc" --json)
@@ -82,6 +84,13 @@ for form in hex base64; do
     fi
   done
 done
+
+# otaseal refuses to encrypt an empty file (no zip is 0 bytes; plugin 8.51.14+ refuses it).
+if "$otaseal" bundle encrypt "$data/empty.bin" --key "$keys/k1.key" -o "$data/empty.enc" >/dev/null 2>&1; then
+  ko "otaseal encrypted an empty input"
+else
+  ok "otaseal refuses an empty input"
+fi
 
 # 2. capgo -> otaseal.
 for f in empty.bin one.bin mebibyte.bin bundle.zip; do
@@ -140,7 +149,28 @@ PY
   done < "$data/v1.tsv"
 fi
 
-# 5. A bundle signed by a key that never leaves a PKCS#11 token (SoftHSM2) passes capgo.
+# 5. The form chosen from the project's plugin, as the real CLI chooses it.
+form_of() { if [[ "$1" =~ ^[0-9a-f]+$ ]]; then echo hex; else echo base64; fi; }
+dep_project="$work/plugin-dependency-7"
+mkdir -p "$dep_project"
+printf '{"name":"otaseal-interop-dep","version":"1.0.0","private":true,"dependencies":{"@capgo/capacitor-updater":"^7.25.0"}}\n' > "$dep_project/package.json"
+printf '{"appId":"com.otaseal.interop","appName":"interop","webDir":"dist"}\n' > "$dep_project/capacitor.config.json"
+for project in "$hex_project" "$b64_project" "$dep_project"; do
+  cp "$data/one.bin" "$project/form-probe.bin"
+  sha=$(sha256sum "$project/form-probe.bin" | cut -d' ' -f1)
+  theirs=$( (cd "$project" && "$hex_project/node_modules/.bin/capgo" bundle encrypt form-probe.bin "$sha" \
+             --key "$keys/k1.key" --json </dev/null 2>/dev/null) | json_field checksum || true)
+  ours=$( (cd "$project" && "$otaseal" bundle encrypt form-probe.bin --key "$keys/k1.key" -o form-probe.enc --json 2>/dev/null) \
+          | json_field checksum || true)
+  name=$(basename "$project")
+  if [ -n "$theirs" ] && [ -n "$ours" ] && [ "$(form_of "$theirs")" = "$(form_of "$ours")" ]; then
+    ok "project form, as @capgo/cli picks it: $name ($(form_of "$ours"))"
+  else
+    ko "project form, as @capgo/cli picks it: $name (capgo: ${theirs:+$(form_of "$theirs")}, otaseal: ${ours:+$(form_of "$ours")})"
+  fi
+done
+
+# 6. A bundle signed by a key that never leaves a PKCS#11 token (SoftHSM2) passes capgo.
 softhsm_module=""
 for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
          /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so /usr/local/lib/softhsm/libsofthsm2.so; do

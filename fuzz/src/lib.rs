@@ -637,7 +637,9 @@ pub fn v1_decrypt(data: &[u8]) {
 /// The first byte picks the message type (and the channel method), the rest is the document.
 ///
 /// Properties: canonical output is a fixed point: whatever parses (strictly or leniently)
-/// prints as canonical JSON that parses again, the same way, to the same canonical JSON.
+/// prints as canonical JSON that parses again, the same way, to the same canonical JSON; and
+/// the readers agree: what `parse` accepts, `from_json` reads as the same message, and that
+/// message passes `validate`.
 pub fn protocol(data: &[u8]) {
     use otaseal_protocol as p;
     let Some((&which, doc)) = data.split_first() else {
@@ -654,6 +656,9 @@ pub fn protocol(data: &[u8]) {
                     s,
                     "not a fixed point"
                 );
+                let lenient = <$ty>::from_json(doc, &limits).expect("lenient refuses a valid one");
+                assert_eq!(lenient, m, "strict and lenient readers disagree");
+                m.validate(&limits).expect("a parsed message validates");
             }
             if let Ok(m) = <$ty>::from_json(doc, &limits) {
                 let s = m.to_json().expect("canonical JSON");
@@ -694,6 +699,10 @@ pub fn protocol(data: &[u8]) {
                     s,
                     "not a fixed point"
                 );
+                if method != p::ChannelMethod::List {
+                    m.validate(method, &limits)
+                        .expect("a parsed request validates");
+                }
             }
             let _ = p::ChannelRequest::from_json(doc, &limits);
         }
@@ -707,6 +716,10 @@ pub fn protocol(data: &[u8]) {
                     s,
                     "not a fixed point"
                 );
+                let lenient = p::ChannelResponse::from_json(doc, method, &limits)
+                    .expect("lenient refuses a valid one");
+                assert_eq!(lenient, m, "strict and lenient readers disagree");
+                m.validate(&limits).expect("a parsed response validates");
             }
             let _ = p::ChannelResponse::from_json(doc, method, &limits);
         }
@@ -770,7 +783,7 @@ struct V3Fixture {
 }
 
 static V3_FIXTURE: LazyLock<V3Fixture> = LazyLock::new(|| {
-    use otaseal_envelope::v3::{Policy, TrustedKeys};
+    use otaseal_envelope::v3::{Channel, Policy, Sequence, TrustedKeys};
     let limits = Limits::default();
     let manifest: serde_json::Value = serde_json::from_str(V3_MANIFEST).expect("v3 manifest");
     let entry = manifest["vectors"]
@@ -783,9 +796,9 @@ static V3_FIXTURE: LazyLock<V3Fixture> = LazyLock::new(|| {
     let policy = Policy::new(
         TrustedKeys::from_keys([signer]),
         entry["app_id"].as_str().expect("app_id"),
+        Channel::only(entry["channel"].as_str().expect("channel")),
+        Sequence::AtLeast(entry["min_sequence"].as_u64().expect("min_sequence")),
     )
-    .channel(entry["channel"].as_str().expect("channel"))
-    .min_sequence(entry["min_sequence"].as_u64().expect("min_sequence"))
     .now(entry["now"].as_u64().expect("now"));
     V3Fixture {
         recipient: PrivateKey::from_bytes(V3_RECIPIENT1, &limits).expect("recipient1"),
@@ -798,15 +811,17 @@ fn v3_plain_byte(i: usize) -> u8 {
     u8::try_from(i.wrapping_mul(31) % 251).unwrap_or(0)
 }
 
-/// V3 header parsing without keys (`spec/v3.md` 3): [`otaseal_envelope::v3::Header::parse`],
-/// [`otaseal_envelope::v3::parse_prefix`] and
-/// [`otaseal_envelope::v3::read_signed_header`].
+/// V3 parsing without keys (`spec/v3.md` 3 and 8.1): [`otaseal_envelope::v3::Header::parse`],
+/// [`otaseal_envelope::v3::parse_prefix`], [`otaseal_envelope::v3::read_signed_header`] and
+/// [`otaseal_envelope::v3::RotationStatement::parse`].
 ///
-/// Properties: the header encoding is canonical (`parse(b)` succeeds ⇒ `encode() == b`); the
-/// prefix parser agrees with the header parser on suite and length; a signed header read from
-/// a stream re-encodes to the header bytes it was read from.
+/// Properties: the header and rotation-statement encodings are canonical (`parse(b)` succeeds ⇒
+/// `encode() == b`); the prefix parser agrees with the header parser on suite and length; a
+/// signed header read from a stream re-encodes to the header bytes it was read from.
 pub fn v3_header(data: &[u8]) {
-    use otaseal_envelope::v3::{Header, PREFIX_LEN, parse_prefix, read_signed_header};
+    use otaseal_envelope::v3::{
+        Header, PREFIX_LEN, RotationStatement, parse_prefix, read_signed_header,
+    };
     let limits = Limits::default();
     if let Ok(h) = Header::parse(data, &limits) {
         assert_eq!(h.encode(), data, "header encoding is not canonical");
@@ -821,6 +836,14 @@ pub fn v3_header(data: &[u8]) {
     if let Ok(signed) = read_signed_header(data, &limits) {
         assert_eq!(signed.header().encode(), signed.header_bytes());
         assert!(data.starts_with(signed.header_bytes()));
+    }
+    if let Ok(s) = RotationStatement::parse(data, &limits) {
+        assert_eq!(
+            s.encode().expect("a parsed statement encodes"),
+            data,
+            "rotation statement encoding is not canonical"
+        );
+        assert!(s.signed_len < data.len());
     }
 }
 

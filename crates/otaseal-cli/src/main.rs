@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 /// Signed and encrypted OTA update bundles for Capacitor apps (Capgo-compatible).
 #[derive(Debug, Parser)]
 #[command(name = "otaseal", version, about, propagate_version = true)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +45,10 @@ enum Command {
     /// Measure this machine: MB/s of AES-128-CBC, SHA-256, V2 decrypt and encrypt, and µs per
     /// RSA-2048 operation, on one thread (docs/performance.md).
     Bench(cmd::bench::BenchArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cmd::docs::CompletionsArgs),
+    /// Print the man page of otaseal or of one of its commands, in roff.
+    Man(cmd::docs::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +62,8 @@ fn main() -> ExitCode {
         Command::Seal(c) => cmd::seal::run(*c),
         Command::Open(a) => cmd::open::run(&a),
         Command::Bench(a) => cmd::bench::run(&a),
+        Command::Completions(a) => cmd::docs::completions(&a),
+        Command::Man(a) => cmd::docs::man(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

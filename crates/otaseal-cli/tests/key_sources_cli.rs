@@ -174,7 +174,10 @@ fn loose_key_file_is_warned_about(mode: u32, warned: bool) {
     assert_eq!(err.contains(&format!("mode {mode:04o}")), warned, "{err}");
     // Every read of a private key warns, whatever the command (key inspect here).
     let out = cli(dir.path()).run(&["key", "inspect", "loose.key"]);
-    assert_eq!(out.success().stderr().contains("chmod 600 loose.key"), warned);
+    assert_eq!(
+        out.success().stderr().contains("chmod 600 loose.key"),
+        warned
+    );
     // A public key file is not a secret: no warning however readable.
     let out = cli(dir.path()).run(&["key", "inspect", &key("k1.pub")]);
     assert!(!out.success().stderr().contains("chmod"));
@@ -252,6 +255,9 @@ fn a_private_key_is_refused_where_a_public_key_belongs() {
         "k1.key",
         "--decryption-key",
         "k1.key",
+        "--any-channel",
+        "--min-sequence",
+        "0",
         "--app-id",
         "a",
         "-o",
@@ -397,6 +403,10 @@ fn token_key_seals_v3_that_opens_with_its_public_key() {
         &key("k1.pub"),
         "--decryption-key",
         "k2.key",
+        "--channel",
+        "production",
+        "--min-sequence",
+        "0",
         "--app-id",
         "com.example.app",
         "-o",

@@ -139,6 +139,54 @@ fn invalid_documents_exit_1_naming_field_and_rule() {
 }
 
 #[test]
+fn duplicate_keys_are_rejected() {
+    // The same key twice with different values: a validator cannot know which one a device
+    // reads.
+    let body = br#"{"platform":"android","device_id":"0b5f5e4a-2c1d-4f3e-9a8b-7c6d5e4f3a2b","app_id":"com.example.app","version_build":"1.0","version_name":"1.0.1","version_name":"9.9.9","plugin_version":"8.51.14"}"#;
+    let out = otaseal(
+        &["protocol", "validate", "request", "-", "--json"],
+        Some(body),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], json!(false));
+    assert_eq!(report["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(report["errors"][0]["field"], json!("version_name"));
+    assert_eq!(report["errors"][0]["rule"], json!("unique_key"));
+}
+
+#[test]
+fn manifest_names_follow_the_device_rules() {
+    let entry = |name: &str| json!({"file_name": name, "file_hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "download_url": "https://cdn.example.com/f"});
+    let body = json!({
+        "version": "1.0.1",
+        "url": "https://cdn.example.com/b.zip",
+        "session_key": "",
+        "checksum": null,
+        "manifest": [entry("x%2Fy"), entry("A.js"), entry("a.js")],
+    });
+    let out = otaseal(
+        &["protocol", "validate", "response", "-", "--json"],
+        Some(&serde_json::to_vec(&body).unwrap()),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<(&str, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("manifest[0].file_name", "manifest_path"),
+            ("manifest[2].file_name", "unique_file_name")
+        ]
+    );
+}
+
+#[test]
 fn a_success_body_with_an_error_key_is_rejected() {
     // The self-hosting docs' channel success with "error": "" reads as a failure on Android.
     let out = otaseal(
@@ -177,6 +225,41 @@ fn broken_and_oversized_input() {
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["errors"][0]["rule"], json!("max_json_len"));
+    assert_eq!(
+        report["errors"][0]["message"],
+        json!("a JSON document of 8388609 bytes is more than the limit of 8388608 bytes")
+    );
+
+    // Far more than the limit, on standard input and in a file: the limit is 8 MiB, and a
+    // file's own size is reported.
+    let bigger = vec![b' '; 9 << 20];
+    let out = otaseal(&["protocol", "validate", "stats", "-"], Some(&bigger));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("$: a JSON document of 8388609 bytes is more than the limit of 8388608 bytes [rule max_json_len]"),
+        "{stderr}"
+    );
+    let path =
+        std::env::temp_dir().join(format!("otaseal-protocol-cli-{}.json", std::process::id()));
+    std::fs::write(&path, &bigger).unwrap();
+    let out = otaseal(
+        &[
+            "protocol",
+            "validate",
+            "stats",
+            path.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    );
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["errors"][0]["message"],
+        json!("a JSON document of 9437184 bytes is more than the limit of 8388608 bytes")
+    );
 
     let out = otaseal(
         &["protocol", "validate", "stats", "-", "--method", "set"],

@@ -36,12 +36,25 @@ fn sample(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 31 % 251) as u8).collect()
 }
 
-/// Seals `plain` with signer1 for recipient1 (and more arguments) into `dir/b.v3`.
+/// Seals `plain` with signer1 for recipient1 at sequence 7 (and more arguments) into `dir/b.v3`.
 fn seal(dir: &Path, plain: &[u8], extra: &[&str]) -> (PathBuf, Value) {
-    let zip = dir.join("bundle.zip");
+    seal_with(dir, "b.v3", plain, "signer1", 7, extra)
+}
+
+/// Seals `plain` with `signer` for recipient1 at `seq` (and more arguments) into `dir/name`.
+fn seal_with(
+    dir: &Path,
+    name: &str,
+    plain: &[u8],
+    signer: &str,
+    seq: u64,
+    extra: &[&str],
+) -> (PathBuf, Value) {
+    let zip = dir.join(format!("{name}.zip"));
     std::fs::write(&zip, plain).unwrap();
-    let out_path = dir.join("b.v3");
-    let (s, r) = (key("signer1", "key"), key("recipient1", "pub"));
+    let out_path = dir.join(name);
+    let (s, r) = (key(signer, "key"), key("recipient1", "pub"));
+    let seq = seq.to_string();
     let mut args = vec![
         "seal",
         zip.to_str().unwrap(),
@@ -56,7 +69,7 @@ fn seal(dir: &Path, plain: &[u8], extra: &[&str]) -> (PathBuf, Value) {
         "--version",
         "1.2.3",
         "--sequence",
-        "7",
+        &seq,
         "-o",
         out_path.to_str().unwrap(),
         "--json",
@@ -144,8 +157,15 @@ fn seal_inspect_open_round_trip() {
     };
     assert_eq!(o["sha256"], want);
     // Text output too.
-    let out = run(&open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..10]);
-    assert!(out.status.success());
+    let mut args =
+        open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..10].to_vec();
+    args.extend_from_slice(&["--any-channel", "--min-sequence", "0"]);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("verified:"));
 }
 
@@ -166,28 +186,47 @@ fn refusals_leave_the_output_untouched() {
     let d = dest.to_str().unwrap().to_owned();
     let (s1, s2) = (key("signer1", "pub"), key("signer2", "pub"));
     let (r1, r2) = (key("recipient1", "key"), key("recipient2", "key"));
+    let any: &[&str] = &["--any-channel", "--min-sequence", "0"];
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (open_args(&s, &d, &s2, &r1), "untrusted-signer"),
-        (open_args(&s, &d, &s1, &r2), "not-a-recipient"),
-        (open_args(&tp, &d, &s1, &r1), "decryption"),
         (
-            [&open_args(&s, &d, &s1, &r1)[..], &["--channel", "beta"]].concat(),
+            [&open_args(&s, &d, &s2, &r1)[..], any].concat(),
+            "untrusted-signer",
+        ),
+        (
+            [&open_args(&s, &d, &s1, &r2)[..], any].concat(),
+            "not-a-recipient",
+        ),
+        (
+            [&open_args(&tp, &d, &s1, &r1)[..], any].concat(),
+            "decryption",
+        ),
+        (
+            [
+                &open_args(&s, &d, &s1, &r1)[..],
+                &["--channel", "beta", "--min-sequence", "0"],
+            ]
+            .concat(),
             "wrong-channel",
         ),
         (
-            [&open_args(&s, &d, &s1, &r1)[..], &["--min-sequence", "8"]].concat(),
+            [
+                &open_args(&s, &d, &s1, &r1)[..],
+                &["--any-channel", "--min-sequence", "8"],
+            ]
+            .concat(),
             "rollback",
         ),
         (
             [
                 &open_args(&s, &d, &s1, &r1)[..],
+                any,
                 &["--now", "2099-01-01T00:00:00Z"],
             ]
             .concat(),
             "expired",
         ),
         (
-            [&open_args(&s, &d, &s1, &r1)[..], &["--now", "1000"]].concat(),
+            [&open_args(&s, &d, &s1, &r1)[..], any, &["--now", "1000"]].concat(),
             "not-yet-valid",
         ),
     ];
@@ -205,7 +244,7 @@ fn refusals_leave_the_output_untouched() {
         );
     }
     // Wrong app id.
-    let mut args = open_args(&s, &d, &s1, &r1);
+    let mut args = [&open_args(&s, &d, &s1, &r1)[..], any].concat();
     args[7] = "com.example.other";
     let out = run(&args);
     assert_eq!(json_of(&out)["error"], "wrong-app");
@@ -336,10 +375,16 @@ fn rotation_statements_extend_trust() {
     let file = vectors().join("ok-signed-by-rotated-key.v3");
     let (t, k) = (key("signer1", "pub"), key("recipient1", "key"));
     let mut args = open_args(file.to_str().unwrap(), dest.to_str().unwrap(), &t, &k);
-    args.extend_from_slice(&["--now", "1780000000"]);
+    args.extend_from_slice(&[
+        "--now",
+        "1780000000",
+        "--any-channel",
+        "--min-sequence",
+        "0",
+    ]);
     assert_eq!(json_of(&run(&args))["error"], "untrusted-signer");
-    let rot = vectors().join("rotation-signer1-to-signer2.bin");
-    let bad_rot = vectors().join("rotation-untrusted.bin");
+    let rot = vectors().join("rotation-2-add-signer2.bin");
+    let bad_rot = vectors().join("rotation-2-by-untrusted-key.bin");
     let mut bad = args.clone();
     bad.extend_from_slice(&["--rotation", bad_rot.to_str().unwrap()]);
     assert_eq!(json_of(&run(&bad))["error"], "untrusted-signer");
@@ -420,12 +465,9 @@ fn from_v2_reseals_capgo_bundles() {
     assert_eq!(json_of(&out)["plaintext_len"], v["plain_len"]);
     let dest = dir.path().join("plain.zip");
     let (t, k) = (key("signer1", "pub"), key("recipient1", "key"));
-    let out = run(&open_args(
-        sealed.to_str().unwrap(),
-        dest.to_str().unwrap(),
-        &t,
-        &k,
-    ));
+    let mut args = open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &k);
+    args.extend_from_slice(&["--channel", "production", "--min-sequence", "3"]);
+    let out = run(&args);
     assert!(
         out.status.success(),
         "{}",
@@ -436,4 +478,264 @@ fn from_v2_reseals_capgo_bundles() {
         std::fs::read(capgo.join(v["plain"].as_str().unwrap())).unwrap()
     );
     assert_eq!(json_of(&out)["sha256"], v["sha256"]);
+}
+
+/// A 1000-byte bundle sealed by `signer` at `seq`, into `dir/name`.
+fn seal_seq(dir: &Path, name: &str, seq: u64, signer: &str) -> PathBuf {
+    seal_with(dir, name, &sample(1000), signer, seq, &[]).0
+}
+
+#[test]
+fn open_fails_closed_without_rollback_or_channel_rules() {
+    // Issue 17, item 9: before, `open` took --min-sequence 0 and any channel by default.
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = seal_seq(dir.path(), "b.v3", 7, "signer1");
+    let dest = dir.path().join("out.zip");
+    let (t, d) = (key("signer1", "pub"), key("recipient1", "key"));
+    let base = open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &d);
+    let out = run(&[&base[..], &["--channel", "production"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--state") && stderr.contains("--min-sequence"),
+        "{stderr}"
+    );
+    let out = run(&[&base[..], &["--min-sequence", "7"]].concat());
+    assert_eq!(out.status.code(), Some(2), "no channel rule");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--channel") && stderr.contains("--any-channel"),
+        "{stderr}"
+    );
+    let out = run(&[
+        &base[..],
+        &["--channel", "c", "--any-channel", "--min-sequence", "7"],
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(2), "both channel rules");
+    assert!(!dest.exists());
+    // The state file is neither the input nor the output.
+    for state in [&sealed, &dest] {
+        let out = run(&[
+            &base[..],
+            &["--any-channel", "--state", state.to_str().unwrap()],
+        ]
+        .concat());
+        assert!(!out.status.success());
+    }
+    assert!(!dest.exists());
+}
+
+#[test]
+fn a_state_file_refuses_what_is_not_newer_and_governs_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b7, b8) = (
+        seal_seq(dir.path(), "b7.v3", 7, "signer1"),
+        seal_seq(dir.path(), "b8.v3", 8, "signer1"),
+    );
+    let state = dir.path().join("state.json");
+    let dest = dir.path().join("out.zip");
+    let (t, d) = (key("signer1", "pub"), key("recipient1", "key"));
+    let open = |sealed: &Path, extra: &[&str]| {
+        let mut args = open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &d);
+        args.extend_from_slice(&[
+            "--channel",
+            "production",
+            "--state",
+            state.to_str().unwrap(),
+        ]);
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = open(&b7, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_of(&out)["key_set_version"], 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(recorded["apps"][0]["sequences"][0]["sequence"], 7);
+    std::fs::write(&dest, b"installed").unwrap();
+    // The same bundle again: not greater than 7.
+    let out = open(&b7, &[]);
+    assert_eq!(json_of(&out)["error"], "rollback");
+    assert_eq!(std::fs::read(&dest).unwrap(), b"installed");
+    let out = open(&b8, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A floor above the record.
+    let b9 = seal_seq(dir.path(), "b9.v3", 9, "signer1");
+    assert_eq!(
+        json_of(&open(&b9, &["--min-sequence", "10"]))["error"],
+        "rollback"
+    );
+
+    // Retire signer1 in favour of signer2 (key set version 2), recorded in the state.
+    let stmt = dir.path().join("rot2.bin");
+    let out = run(&[
+        "key",
+        "rotate",
+        "--from",
+        &key("signer1", "key"),
+        "--to",
+        &key("signer2", "key"),
+        "--app-id",
+        APP,
+        "--key-set-version",
+        "2",
+        "--retire",
+        "-o",
+        stmt.to_str().unwrap(),
+        "--json",
+    ]);
+    let j = json_of(&out);
+    assert_eq!(j["ok"], true, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(j["retire_old"], true);
+    let rot = ["--rotation", stmt.to_str().unwrap()];
+    // signer1's bundle is refused from now on, although --trust still names signer1 ...
+    let out = open(&b9, &rot);
+    assert_eq!(json_of(&out)["error"], "untrusted-signer");
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        recorded["apps"][0]["key_set"]["version"], 2,
+        "kept although refused"
+    );
+    let out = open(&b9, &[]);
+    assert_eq!(
+        json_of(&out)["error"],
+        "untrusted-signer",
+        "retired stays retired"
+    );
+    // ... and signer2's opens; the statement, passed again, is skipped.
+    let by2 = seal_seq(dir.path(), "by2.v3", 10, "signer2");
+    let out = open(&by2, &rot);
+    let j = json_of(&out);
+    assert_eq!(j["ok"], true, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(j["key_set_version"], 2);
+    assert_eq!(j["rotations"][0]["applied"], false);
+    // Text mode says what it ignores.
+    let mut args = open_args(by2.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..10].to_vec();
+    args.extend_from_slice(&["--any-channel", "--state", state.to_str().unwrap()]);
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(1), "10 again");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ignored"));
+}
+
+#[test]
+fn key_rotate_needs_both_private_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let stmt = dir.path().join("r.bin");
+    let args = |to: &str, version: &str| {
+        run(&[
+            "key",
+            "rotate",
+            "--from",
+            &key("signer1", "key"),
+            "--to",
+            to,
+            "--app-id",
+            APP,
+            "--key-set-version",
+            version,
+            "-o",
+            stmt.to_str().unwrap(),
+        ])
+    };
+    let out = args(&key("signer2", "pub"), "2");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the new key signs the statement too"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success());
+    let out = args(&key("signer1", "key"), "2");
+    assert!(!out.status.success(), "a key cannot vouch for itself");
+    let out = args(&key("signer2", "key"), "1");
+    assert!(!out.status.success(), "version 1 is the configured set");
+    assert!(!stmt.exists());
+    let out = args(&key("signer2", "key"), "2");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("stays trusted"));
+    assert!(
+        !args(&key("signer2", "key"), "2").status.success(),
+        "exists"
+    );
+}
+
+#[test]
+fn every_state_vector_through_the_cli() {
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(vectors().join("manifest.json")).unwrap()).unwrap();
+    let states = m["states"].as_array().unwrap();
+    assert!(states.len() >= 10);
+    for v in states {
+        let what = format!("{} ({})", v["name"], v["comment"]);
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        if !v["state"].is_null() {
+            std::fs::write(&state, v["state"].to_string()).unwrap();
+        }
+        let dest = dir.path().join("out.zip");
+        let file = vectors().join(v["file"].as_str().unwrap());
+        let t = key(v["trusted"][0].as_str().unwrap(), "pub");
+        let k = key(v["decryption_key"].as_str().unwrap(), "key");
+        let now = v["now"].to_string();
+        let mut args = open_args(file.to_str().unwrap(), dest.to_str().unwrap(), &t, &k);
+        args.extend_from_slice(&["--state", state.to_str().unwrap(), "--now", &now]);
+        match v["channel"].as_str() {
+            Some(c) => args.extend_from_slice(&["--channel", c]),
+            None => args.push("--any-channel"),
+        }
+        let floor = v["min_sequence"].to_string();
+        if !v["min_sequence"].is_null() {
+            args.extend_from_slice(&["--min-sequence", &floor]);
+        }
+        let rotations: Vec<PathBuf> = v["rotations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| vectors().join(r.as_str().unwrap()))
+            .collect();
+        for r in &rotations {
+            args.extend_from_slice(&["--rotation", r.to_str().unwrap()]);
+        }
+        let out = run(&args);
+        let j = json_of(&out);
+        match v["expect"].as_str().unwrap() {
+            "success" => assert_eq!(
+                j["ok"],
+                true,
+                "{what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            code => {
+                assert_eq!(j["error"], code, "{what}");
+                assert!(!dest.exists(), "{what}");
+            }
+        }
+        // The state file after: as the vector says, unless nothing was to be written (a new
+        // state whose bundle was refused is not created).
+        match std::fs::read(&state) {
+            Ok(bytes) => {
+                let after: Value = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(after, v["state_after"], "{what}");
+            }
+            Err(_) => assert!(v["state"].is_null() && v["expect"] != "success", "{what}"),
+        }
+    }
 }

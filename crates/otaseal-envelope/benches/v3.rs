@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use aes_gcm::KeyInit;
 use aes_gcm::aead::AeadInOut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use otaseal_envelope::v3::{self, Context, Header, Policy, Sealer, TrustedKeys};
+use otaseal_envelope::v3::{self, Channel, Context, Header, Policy, Sealer, Sequence, TrustedKeys};
 use otaseal_keys::{Limits, PrivateKey};
 use sha2::Digest;
 
@@ -48,6 +48,8 @@ fn bench(c: &mut Criterion) {
     let policy = Policy::new(
         TrustedKeys::from_keys([signer.public_key().clone()]),
         "com.example.app",
+        Channel::only("production"),
+        Sequence::AtLeast(1),
     )
     .now(1_800_000_000);
     let opened = v3::open_bytes(&sealed, &device, &policy, &L).unwrap();

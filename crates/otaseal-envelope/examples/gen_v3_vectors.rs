@@ -23,6 +23,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use base64ct::{Base64, Encoding};
 use otaseal_envelope::hazmat::sign_v3_header_bytes;
 use otaseal_envelope::v3::{self, Context, Sealer};
 use otaseal_keys::{Limits, PrivateKey, PublicKey, SignError, Signer};
@@ -38,6 +39,8 @@ const CREATED: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const EXPIRES: u64 = 1_798_761_600; // 2027-01-01T00:00:00Z
 const NOW: u64 = 1_780_000_000; // 2026-05-28, inside the validity period
 const SEQ: u64 = 42;
+const ROTATED_2: u64 = CREATED + 30 * 86_400; // created_at of the key-set version 2 statements
+const ROTATED_3: u64 = CREATED + 60 * 86_400; // and of version 3
 
 /// SHA-256 in counter mode over a seed: deterministic, for test vectors only.
 struct SeededRng {
@@ -122,16 +125,22 @@ impl TryRng for Shared {
 impl TryCryptoRng for Shared {}
 
 /// A signer whose PSS salts and blinding come from a seeded stream: reproducible signatures,
-/// for test vectors only.
+/// for test vectors only. An impostor claims another public key than the one it signs with.
 struct Seeded<'k> {
     key: &'k PrivateKey,
+    claims: &'k PublicKey,
     rng: Shared,
 }
 
 impl<'k> Seeded<'k> {
     fn new(key: &'k PrivateKey, rng: &Shared) -> Self {
+        Self::impostor(key, key.public_key(), rng)
+    }
+
+    fn impostor(key: &'k PrivateKey, claims: &'k PublicKey, rng: &Shared) -> Self {
         Self {
             key,
+            claims,
             rng: rng.clone(),
         }
     }
@@ -145,7 +154,7 @@ impl std::fmt::Debug for Seeded<'_> {
 
 impl Signer for Seeded<'_> {
     fn public_key(&self) -> &PublicKey {
-        self.key.public_key()
+        self.claims
     }
 
     fn sign_type1(&self, _payload: &[u8]) -> Result<Vec<u8>, SignError> {
@@ -231,13 +240,19 @@ fn resign(sealed: &[u8], header: &[u8], signer: &PrivateKey, label: &str) -> Vec
     out
 }
 
-/// Offset of the recipient count in a header (after the three strings).
-fn recipients_offset(header: &[u8]) -> usize {
+/// Offset of the key commitment in a header (after the three strings, the four `u64`s, the
+/// chunk size and the chunk count).
+fn key_commitment_offset(header: &[u8]) -> usize {
     let mut at = 46;
     for _ in 0..3 {
         at += 1 + header[at] as usize;
     }
     at + 8 * 4 + 4 + 4
+}
+
+/// Offset of the recipient count in a header (after the key commitment).
+fn recipients_offset(header: &[u8]) -> usize {
+    key_commitment_offset(header) + 32
 }
 
 struct Gen {
@@ -292,6 +307,7 @@ fn main() {
     let signer2 = load_or_generate(&keys_dir, "signer2", 4096);
     let recipient1 = load_or_generate(&keys_dir, "recipient1", 4096);
     let recipient2 = load_or_generate(&keys_dir, "recipient2", 2048);
+    let signer3 = load_or_generate(&keys_dir, "signer3", 2048);
     let mut g = Gen {
         dir: dir.clone(),
         entries: Vec::new(),
@@ -503,12 +519,20 @@ fn main() {
         "one zero byte appended",
     ));
     let mut h = header.clone();
-    h[9] = 2;
+    h[9] = 3;
     bad.push((
         "bad-unknown-suite.v3",
         cat(&[&h, &sigf, &body]),
         "unknown-suite",
-        "suite id 2",
+        "suite id 3",
+    ));
+    let mut h = header.clone();
+    h[9] = 1;
+    bad.push((
+        "bad-withdrawn-suite.v3",
+        cat(&[&h, &sigf, &body]),
+        "unknown-suite",
+        "suite id 1, withdrawn in spec v0.2.0 (no key commitment)",
     ));
     let mut h = header.clone();
     h[8] = 4;
@@ -561,7 +585,7 @@ fn main() {
         "a zero byte after the last commitment, header_len adjusted, re-signed",
     ));
     let mut h = header.clone();
-    let cc = r - 4;
+    let cc = key_commitment_offset(&header) - 4;
     h[cc..cc + 4].copy_from_slice(&2u32.to_be_bytes());
     h.extend_from_slice(&[0u8; 32]);
     let len = u32::from_be_bytes(h[10..14].try_into().unwrap()) + 32;
@@ -573,7 +597,7 @@ fn main() {
         "chunk_count 2 (and two commitments) for 1000 bytes, re-signed",
     ));
     let mut h = header.clone();
-    let exp = r - 4 - 4 - 8 - 8;
+    let exp = key_commitment_offset(&header) - 4 - 4 - 8 - 8;
     h[exp..exp + 8].copy_from_slice(&CREATED.to_be_bytes());
     bad.push((
         "bad-expiry-not-after-creation.v3",
@@ -590,6 +614,15 @@ fn main() {
         "bad-signature",
         "a header with the signature of another bundle's header",
     ));
+    // The key commitment (spec/v3.md 4.1), correctly signed but not the content key's.
+    let mut h = header.clone();
+    h[key_commitment_offset(&header)] ^= 0x01;
+    bad.push((
+        "bad-key-commitment-flipped.v3",
+        resign(&base, &h, &signer1, "key-commitment"),
+        "decryption",
+        "one bit of the key commitment flipped, header re-signed",
+    ));
     for (file, bytes, expect, comment) in bad {
         g.write(file, &bytes);
         g.entry(
@@ -602,6 +635,85 @@ fn main() {
             comment,
         );
     }
+
+    // One signature, two content keys: the header commits to recipient1's key, but
+    // recipient2's stanza wraps the key of another bundle, whose chunks (and chunk commitments)
+    // are used. Without the key-commitment check recipient2 would decrypt that body.
+    let twin = seal(
+        &signer1,
+        &[recipient1.public_key(), recipient2.public_key()],
+        &ctx,
+        &plain,
+        "split",
+    );
+    let (twin_header, _, twin_body) = split(&twin);
+    let ha = v3::Header::parse(&header, &L).unwrap();
+    let hb = v3::Header::parse(&twin_header, &L).unwrap();
+    let r2 = recipient2.public_key().fingerprint();
+    let stanzas: Vec<v3::RecipientStanza> = ha
+        .recipients()
+        .iter()
+        .map(|s| {
+            if s.fingerprint == r2 {
+                hb.recipients()
+                    .iter()
+                    .find(|t| t.fingerprint == r2)
+                    .unwrap()
+                    .clone()
+            } else {
+                s.clone()
+            }
+        })
+        .collect();
+    let mixed = |commitment: &[u8; 32], signer: &dyn Signer| {
+        let h = v3::Header::new(
+            ha.suite(),
+            ha.signer(),
+            ha.context().clone(),
+            hb.plaintext_len(),
+            *commitment,
+            stanzas.clone(),
+            hb.commitments().to_vec(),
+        )
+        .unwrap()
+        .encode();
+        let sig = sign_v3_header_bytes(&h, signer).unwrap();
+        cat(&[&h, &sig, &twin_body])
+    };
+    let rng = Shared::new("split-signature");
+    let split_file = mixed(ha.key_commitment(), &Seeded::new(&signer1, &rng));
+    // The control, not written: the same header committing to the key recipient2 unwraps opens
+    // for recipient2. Only the key commitment tells the two apart.
+    let policy = v3::Policy::new(
+        v3::TrustedKeys::from_keys([signer1.public_key().clone()]),
+        APP,
+        v3::Channel::only(CHANNEL),
+        v3::Sequence::AtLeast(SEQ),
+    )
+    .now(NOW);
+    let control = mixed(hb.key_commitment(), &signer1);
+    v3::open_bytes(&control, &recipient2, &policy, &L).expect("the control opens");
+    let e = v3::open_bytes(&split_file, &recipient2, &policy, &L).unwrap_err();
+    assert_eq!(e.code(), "decryption");
+    g.write("bad-key-commitment-split.v3", &split_file);
+    g.entry(
+        "bad-key-commitment-split.v3",
+        "decryption",
+        None,
+        "recipient2",
+        &["signer1"],
+        none.clone(),
+        "recipient2's stanza wraps another content key than the one the signed header commits to (the key of this body)",
+    );
+    g.entry(
+        "bad-key-commitment-split.v3",
+        "decryption",
+        None,
+        "recipient1",
+        &["signer1"],
+        none.clone(),
+        "recipient1's key matches the commitment, but the body is encrypted under another key",
+    );
 
     // Signed by a key that holds no signing role.
     let small = sample(100);
@@ -634,31 +746,233 @@ fn main() {
         "signed with the verifier's own recipient key, even though it is (wrongly) trusted",
     );
 
-    // Key rotation: signer1 vouches for signer2; a bundle signed by signer2 then opens.
-    let rot = v3::sign_rotation(
-        &Seeded::new(&signer1, &Shared::new("rotation")),
-        signer2.public_key(),
+    // Key rotation (spec/v3.md 8): a chain of key-set versions from {signer1} (version 1).
+    let stmt = |old: &PrivateKey, new: &PrivateKey, app: &str, v: u64, t: u64, retire, label| {
+        let rng = Shared::new(label);
+        let (old, new) = (Seeded::new(old, &rng), Seeded::new(new, &rng));
+        v3::sign_rotation(&old, &new, app, v, t, retire).unwrap()
+    };
+    let add2 = stmt(
+        &signer1,
+        &signer2,
         APP,
-        CREATED,
-    )
-    .unwrap();
-    g.write("rotation-signer1-to-signer2.bin", &rot);
-    let rot_bad_app = v3::sign_rotation(
-        &Seeded::new(&signer1, &Shared::new("rotation-other-app")),
-        signer2.public_key(),
-        "com.example.other",
-        CREATED,
-    )
-    .unwrap();
-    g.write("rotation-other-app.bin", &rot_bad_app);
-    let rot_untrusted = v3::sign_rotation(
-        &Seeded::new(&signer2, &Shared::new("rotation-untrusted")),
-        recipient2.public_key(),
+        2,
+        ROTATED_2,
+        false,
+        "rotation-2-add",
+    );
+    let retire2 = stmt(
+        &signer1,
+        &signer2,
         APP,
-        CREATED,
+        2,
+        ROTATED_2,
+        true,
+        "rotation-2-retire",
+    );
+    let add3 = stmt(
+        &signer2,
+        &signer3,
+        APP,
+        3,
+        ROTATED_3,
+        false,
+        "rotation-3-add",
+    );
+    let by1_3 = stmt(
+        &signer1,
+        &signer3,
+        APP,
+        3,
+        ROTATED_3,
+        false,
+        "rotation-3-by-1",
+    );
+    let skip = stmt(&signer1, &signer3, APP, 4, ROTATED_3, false, "rotation-4");
+    let early = ROTATED_2 - 86_400;
+    let before = stmt(&signer2, &signer3, APP, 3, early, false, "rotation-3-early");
+    let future = stmt(
+        &signer1,
+        &signer2,
+        APP,
+        2,
+        NOW + 3_600,
+        false,
+        "rotation-2-future",
+    );
+    let other = "com.example.other";
+    let other_app = stmt(
+        &signer1,
+        &signer2,
+        other,
+        2,
+        ROTATED_2,
+        false,
+        "rotation-other-app",
+    );
+    let untrusted = stmt(
+        &signer2,
+        &signer3,
+        APP,
+        2,
+        ROTATED_2,
+        false,
+        "rotation-untrusted",
+    );
+    let rng = Shared::new("rotation-impostor");
+    let unsigned_by_new = v3::sign_rotation(
+        &Seeded::new(&signer1, &rng),
+        &Seeded::impostor(&signer1, signer2.public_key(), &rng),
+        APP,
+        2,
+        ROTATED_2,
+        false,
     )
     .unwrap();
-    g.write("rotation-untrusted.bin", &rot_untrusted);
+    let parsed = v3::RotationStatement::parse(&add2, &L).unwrap();
+    let no_new_signature = add2[..add2.len() - 2 - parsed.new_signature.len()].to_vec();
+    let mut flipped = add2.clone();
+    flipped[parsed.signed_len + 100] ^= 0x01;
+    for (file, bytes) in [
+        ("rotation-2-add-signer2.bin", &add2),
+        ("rotation-2-retire-signer1.bin", &retire2),
+        ("rotation-3-add-signer3.bin", &add3),
+        ("rotation-3-by-signer1.bin", &by1_3),
+        ("rotation-4-skips-3.bin", &skip),
+        ("rotation-3-created-before-2.bin", &before),
+        ("rotation-2-from-the-future.bin", &future),
+        ("rotation-2-other-app.bin", &other_app),
+        ("rotation-2-by-untrusted-key.bin", &untrusted),
+        ("rotation-2-new-key-did-not-sign.bin", &unsigned_by_new),
+        ("rotation-2-no-new-key-signature.bin", &no_new_signature),
+        ("rotation-2-flipped-signature.bin", &flipped),
+    ] {
+        g.write(file, bytes);
+    }
+    let rot = |file: &str, apply: &[&str], expect: &str, after: (u64, &[&str]), comment: &str| {
+        json!({
+            "file": file, "trusted": ["signer1"], "apply": apply, "app_id": APP, "now": NOW,
+            "expect": expect,
+            "key_set_after": {"version": after.0, "keys": after.1},
+            "comment": comment,
+        })
+    };
+    let (add, retire) = (
+        "rotation-2-add-signer2.bin",
+        "rotation-2-retire-signer1.bin",
+    );
+    let v1: (u64, &[&str]) = (1, &["signer1"]);
+    let v2_both: (u64, &[&str]) = (2, &["signer1", "signer2"]);
+    let v2_new: (u64, &[&str]) = (2, &["signer2"]);
+    let rotations = json!([
+        rot(
+            add,
+            &[],
+            "success",
+            v2_both,
+            "signer1 adds signer2: version 2"
+        ),
+        rot(
+            retire,
+            &[],
+            "success",
+            v2_new,
+            "signer1 hands over to signer2 and retires: version 2 is {signer2}"
+        ),
+        rot(
+            "rotation-3-add-signer3.bin",
+            &[retire],
+            "success",
+            (3, &["signer2", "signer3"]),
+            "chain: then signer2 adds signer3"
+        ),
+        rot(
+            "rotation-3-by-signer1.bin",
+            &[add],
+            "success",
+            (3, &["signer1", "signer2", "signer3"]),
+            "signer1 is still in version 2, so it may sign version 3"
+        ),
+        rot(
+            "rotation-3-by-signer1.bin",
+            &[retire],
+            "untrusted-signer",
+            v2_new,
+            "signer1 was retired by version 2: it signs no more statements"
+        ),
+        rot(
+            add,
+            &[add],
+            "replay",
+            v2_both,
+            "the version 2 statement again, at version 2"
+        ),
+        rot(
+            "rotation-4-skips-3.bin",
+            &[add],
+            "version-gap",
+            v2_both,
+            "version 4 at version 2"
+        ),
+        rot(
+            "rotation-3-by-signer1.bin",
+            &[],
+            "version-gap",
+            v1,
+            "version 3 at version 1"
+        ),
+        rot(
+            "rotation-3-created-before-2.bin",
+            &[add],
+            "stale",
+            v2_both,
+            "version 3, created a day before the version 2 statement"
+        ),
+        rot(
+            "rotation-2-from-the-future.bin",
+            &[],
+            "not-yet-valid",
+            v1,
+            "created an hour after now (skew 600 s)"
+        ),
+        rot(
+            "rotation-2-other-app.bin",
+            &[],
+            "wrong-app",
+            v1,
+            "for com.example.other"
+        ),
+        rot(
+            "rotation-2-by-untrusted-key.bin",
+            &[],
+            "untrusted-signer",
+            v1,
+            "signed by signer2, which version 1 does not trust"
+        ),
+        rot(
+            "rotation-2-new-key-did-not-sign.bin",
+            &[],
+            "bad-new-key-signature",
+            v1,
+            "names signer2 as the new key, but signer1 made both signatures"
+        ),
+        rot(
+            "rotation-2-no-new-key-signature.bin",
+            &[],
+            "malformed-rotation",
+            v1,
+            "the new key's signature field is missing"
+        ),
+        rot(
+            "rotation-2-flipped-signature.bin",
+            &[],
+            "bad-signature",
+            v1,
+            "one bit of the old key's signature flipped"
+        ),
+    ]);
+
+    // Bundles under rotated key sets.
     let by2 = seal(
         &signer2,
         &[recipient1.public_key()],
@@ -667,34 +981,252 @@ fn main() {
         "by-signer2",
     );
     g.write("ok-signed-by-rotated-key.v3", &by2);
-    g.entry(
-        "ok-signed-by-rotated-key.v3",
-        "success",
-        Some(&small),
-        "recipient1",
-        &["signer1"],
-        json!({"rotations": ["rotation-signer1-to-signer2.bin"]}),
-        "signer2 trusted through the rotation statement signed by signer1",
+    let by3 = seal(
+        &signer3,
+        &[recipient1.public_key()],
+        &ctx,
+        &small,
+        "by-signer3",
     );
-    g.entry(
-        "ok-signed-by-rotated-key.v3",
-        "untrusted-signer",
-        None,
-        "recipient1",
-        &["signer1"],
-        none.clone(),
-        "the same bundle without the rotation statement",
-    );
-    let rotations = json!([
-        {"file": "rotation-signer1-to-signer2.bin", "trusted": ["signer1"], "app_id": APP, "expect": "success", "new_key": "signer2"},
-        {"file": "rotation-other-app.bin", "trusted": ["signer1"], "app_id": APP, "expect": "wrong-app", "new_key": "signer2"},
-        {"file": "rotation-untrusted.bin", "trusted": ["signer1"], "app_id": APP, "expect": "untrusted-signer", "new_key": "recipient2"},
-    ]);
+    g.write("ok-signed-by-signer3.v3", &by3);
+    let chain = json!([retire, "rotation-3-add-signer3.bin"]);
+    for (file, expect, rotations, comment) in [
+        (
+            "ok-signed-by-rotated-key.v3",
+            "success",
+            json!([add]),
+            "signer2 trusted through version 2, signed by signer1 and signer2",
+        ),
+        (
+            "ok-signed-by-rotated-key.v3",
+            "success",
+            json!([retire]),
+            "signer2 trusted through version 2, which retires signer1",
+        ),
+        (
+            "ok-signed-by-rotated-key.v3",
+            "untrusted-signer",
+            json!([]),
+            "the same bundle without the rotation statement",
+        ),
+        (
+            "ok-one-byte.v3",
+            "untrusted-signer",
+            json!([retire]),
+            "signed by signer1, retired by version 2: a retired key signs no more bundles",
+        ),
+        (
+            "ok-signed-by-signer3.v3",
+            "success",
+            chain,
+            "signer3 trusted through the chain of versions 2 and 3",
+        ),
+        (
+            "ok-signed-by-signer3.v3",
+            "untrusted-signer",
+            json!([retire]),
+            "version 2 does not trust signer3 yet",
+        ),
+    ] {
+        g.entry(
+            file,
+            expect,
+            (expect == "success").then_some(small.as_slice()),
+            "recipient1",
+            &["signer1"],
+            json!({"rotations": rotations}),
+            comment,
+        );
+    }
+
+    // Verifier states (spec/v3.md 11): a state file before, the bundle, the state after.
+    let key_json = |k: &PrivateKey| {
+        json!({
+            "fingerprint": k.public_key().fingerprint().to_string(),
+            "spki": Base64::encode_string(&k.public_key().to_spki_der().unwrap()),
+        })
+    };
+    let state = |version: u64, created_at: u64, keys: &[&PrivateKey], seqs: &[(&str, u64)]| {
+        json!({
+            "format": "otaseal-verifier-state/1",
+            "apps": [{
+                "app_id": APP,
+                "key_set": {
+                    "version": version,
+                    "created_at": created_at,
+                    "keys": keys.iter().map(|k| key_json(k)).collect::<Vec<_>>(),
+                },
+                "sequences": seqs
+                    .iter()
+                    .map(|(c, s)| json!({"channel": c, "sequence": s}))
+                    .collect::<Vec<_>>(),
+            }],
+        })
+    };
+    let s1: &[&PrivateKey] = &[&signer1];
+    let s2: &[&PrivateKey] = &[&signer2];
+    let prod = |n: u64| vec![("production", n)];
+    struct StateCase<'a> {
+        name: &'a str,
+        before: Value,
+        rotations: Value,
+        file: &'a str,
+        channel: Option<&'a str>,
+        floor: Option<u64>,
+        expect: &'a str,
+        after: Value,
+        comment: &'a str,
+    }
+    let two = "ok-two-recipients.v3";
+    let cases = [
+        StateCase {
+            name: "new-state",
+            before: Value::Null,
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "success",
+            after: state(1, 0, s1, &prod(SEQ)),
+            comment: "no state yet: seeded with the trusted key, sequence 42 recorded",
+        },
+        StateCase {
+            name: "same-sequence",
+            before: state(1, 0, s1, &prod(SEQ)),
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "rollback",
+            after: state(1, 0, s1, &prod(SEQ)),
+            comment: "sequence 42 opened before: not greater, refused",
+        },
+        StateCase {
+            name: "next-sequence",
+            before: state(1, 0, s1, &prod(SEQ - 1)),
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "success",
+            after: state(1, 0, s1, &prod(SEQ)),
+            comment: "41 recorded: 42 opens and is recorded",
+        },
+        StateCase {
+            name: "other-channel",
+            before: state(1, 0, s1, &prod(SEQ - 1)),
+            rotations: json!([]),
+            file: two,
+            channel: Some("beta"),
+            floor: None,
+            expect: "wrong-channel",
+            after: state(1, 0, s1, &prod(SEQ - 1)),
+            comment: "the verifier is on channel beta",
+        },
+        StateCase {
+            name: "per-channel",
+            before: state(1, 0, s1, &[("beta", 50)]),
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "success",
+            after: state(1, 0, s1, &[("beta", 50), ("production", SEQ)]),
+            comment: "beta's 50 does not bind production: sequences are per channel",
+        },
+        StateCase {
+            name: "any-channel-rollback",
+            before: state(1, 0, s1, &[("beta", 50), ("production", 10)]),
+            rotations: json!([]),
+            file: two,
+            channel: None,
+            floor: None,
+            expect: "rollback",
+            after: state(1, 0, s1, &[("beta", 50), ("production", 10)]),
+            comment: "any channel: 42 is not greater than 50, the highest of all channels",
+        },
+        StateCase {
+            name: "any-channel",
+            before: state(1, 0, s1, &[("beta", SEQ - 1), ("production", 10)]),
+            rotations: json!([]),
+            file: two,
+            channel: None,
+            floor: None,
+            expect: "success",
+            after: state(1, 0, s1, &[("beta", SEQ - 1), ("production", SEQ)]),
+            comment: "any channel: 42 is greater than 41; recorded under its own channel",
+        },
+        StateCase {
+            name: "floor",
+            before: Value::Null,
+            rotations: json!([]),
+            file: two,
+            channel: Some(CHANNEL),
+            floor: Some(SEQ + 1),
+            expect: "rollback",
+            after: state(1, 0, s1, &[]),
+            comment: "a new state with a floor of 43 (--min-sequence)",
+        },
+        StateCase {
+            name: "retired-stays-retired",
+            before: state(2, ROTATED_2, s2, &[]),
+            rotations: json!([]),
+            file: "ok-one-byte.v3",
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "untrusted-signer",
+            after: state(2, ROTATED_2, s2, &[]),
+            comment: "signer1 is trusted again by configuration, but the state (version 2) retired it",
+        },
+        StateCase {
+            name: "rotation-recorded",
+            before: state(1, 0, s1, &[]),
+            rotations: json!([retire]),
+            file: "ok-signed-by-rotated-key.v3",
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "success",
+            after: state(2, ROTATED_2, s2, &prod(SEQ)),
+            comment: "version 2 applied and recorded; signer2's bundle opens",
+        },
+        StateCase {
+            name: "rotation-kept",
+            before: state(1, 0, s1, &[]),
+            rotations: json!([retire]),
+            file: "ok-one-byte.v3",
+            channel: Some(CHANNEL),
+            floor: None,
+            expect: "untrusted-signer",
+            after: state(2, ROTATED_2, s2, &[]),
+            comment: "version 2 is kept although the bundle, by the retired signer1, is refused",
+        },
+    ];
+    let states: Vec<Value> = cases
+        .into_iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "state": c.before,
+                "trusted": ["signer1"],
+                "rotations": c.rotations,
+                "file": c.file,
+                "decryption_key": "recipient1",
+                "app_id": APP,
+                "channel": c.channel,
+                "min_sequence": c.floor,
+                "now": NOW,
+                "expect": c.expect,
+                "state_after": c.after,
+                "comment": c.comment,
+            })
+        })
+        .collect();
 
     let mut keys = serde_json::Map::new();
     for (name, k) in [
         ("signer1", &signer1),
         ("signer2", &signer2),
+        ("signer3", &signer3),
         ("recipient1", &recipient1),
         ("recipient2", &recipient2),
     ] {
@@ -715,9 +1247,156 @@ fn main() {
         "keys": keys,
         "vectors": g.entries,
         "rotations": rotations,
+        "states": states,
     });
     let mut text = serde_json::to_string_pretty(&manifest).unwrap();
     text.push('\n');
     fs::write(dir.join("manifest.json"), text).unwrap();
+    fs::write(dir.join("README.md"), readme(&dir, &manifest)).unwrap();
     eprintln!("wrote {} vectors to {}", g.entries.len(), dir.display());
 }
+
+/// The names of `v[key]`, joined (`-` for none).
+fn names(v: &Value, key: &str) -> String {
+    let list: Vec<&str> = v[key]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if list.is_empty() {
+        "-".into()
+    } else {
+        list.join(", ")
+    }
+}
+
+/// `spec/vectors/v3/README.md`: the prose, and the tables of keys, vectors and hashes from the
+/// manifest and the files just written, so that the README cannot drift from them.
+fn readme(dir: &Path, manifest: &Value) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(README_HEAD);
+    out.push_str("\n## Keys\n\n| name | size | fingerprint |\n|---|---|---|\n");
+    for (name, k) in manifest["keys"].as_object().unwrap() {
+        writeln!(
+            out,
+            "| `{name}` | RSA-{} | `{}` |",
+            k["bits"],
+            k["fingerprint"].as_str().unwrap()
+        )
+        .unwrap();
+    }
+    out.push_str("\n## Bundles\n\n| file | decryption key | trusted | rotations first | expect | what |\n|---|---|---|---|---|---|\n");
+    for v in manifest["vectors"].as_array().unwrap() {
+        writeln!(
+            out,
+            "| `{}` | {} | {} | {} | `{}` | {} |",
+            v["file"].as_str().unwrap(),
+            v["decryption_key"].as_str().unwrap(),
+            names(v, "trusted"),
+            names(v, "rotations"),
+            v["expect"].as_str().unwrap(),
+            v["comment"].as_str().unwrap(),
+        )
+        .unwrap();
+    }
+    out.push_str("\n## Rotation statements\n\n| file | version 1 | applied first | expect | key set after | what |\n|---|---|---|---|---|---|\n");
+    for r in manifest["rotations"].as_array().unwrap() {
+        let after = &r["key_set_after"];
+        writeln!(
+            out,
+            "| `{}` | {} | {} | `{}` | version {}: {} | {} |",
+            r["file"].as_str().unwrap(),
+            names(r, "trusted"),
+            names(r, "apply"),
+            r["expect"].as_str().unwrap(),
+            after["version"],
+            names(after, "keys"),
+            r["comment"].as_str().unwrap(),
+        )
+        .unwrap();
+    }
+    out.push_str("\n## Verifier states\n\n| name | bundle | channel | floor | rotations first | expect | what |\n|---|---|---|---|---|---|---|\n");
+    for v in manifest["states"].as_array().unwrap() {
+        writeln!(
+            out,
+            "| `{}` | `{}` | {} | {} | {} | `{}` | {} |",
+            v["name"].as_str().unwrap(),
+            v["file"].as_str().unwrap(),
+            v["channel"].as_str().unwrap_or("any"),
+            v["min_sequence"]
+                .as_u64()
+                .map_or("-".into(), |n| n.to_string()),
+            names(v, "rotations"),
+            v["expect"].as_str().unwrap(),
+            v["comment"].as_str().unwrap(),
+        )
+        .unwrap();
+    }
+    out.push_str("\n## Hashes\n\n| file | sha256 |\n|---|---|\n");
+    let listed = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_file())
+            .map(|e| e.file_name().into_string().unwrap())
+            .filter(|n| n != "README.md")
+            .collect();
+        v.sort();
+        v
+    };
+    let files = listed(dir).into_iter().chain(
+        listed(&dir.join("keys"))
+            .into_iter()
+            .map(|n| format!("keys/{n}")),
+    );
+    for f in files {
+        let bytes = fs::read(dir.join(&f)).unwrap();
+        writeln!(out, "| `{f}` | `{}` |", hex(&Sha256::digest(&bytes))).unwrap();
+    }
+    out
+}
+
+const README_HEAD: &str = "# otaseal V3 test vectors
+
+Sealed bundles and key-rotation statements for [`spec/v3.md`](../../v3.md) section 9, made by the
+checked-in generator
+[`crates/otaseal-envelope/examples/gen_v3_vectors.rs`](../../../crates/otaseal-envelope/examples/gen_v3_vectors.rs),
+which also writes this file (its tables come from `manifest.json` and the files):
+
+```sh
+cargo run -p otaseal-envelope --features hazmat,test-vectors --example gen_v3_vectors            # rewrites this folder
+cargo run -p otaseal-envelope --features hazmat,test-vectors --example gen_v3_vectors -- OUT_DIR # elsewhere (copy keys/ first)
+```
+
+All randomness (key generation, content keys, OAEP seeds, PSS salts, RSA blinding) comes from a
+SHA-256 counter-mode generator with a fixed seed per purpose, so rerunning the generator with the
+same `rsa` crate rewrites byte-identical files (the hashes below; CI checks it). RSA-OAEP and
+RSA-PSS are randomized schemes: another implementation cannot reproduce these bytes and MUST check
+the vectors by opening them. **These keys are public test keys; never use them for anything
+else.**
+
+## Files
+
+- `keys/NAME.key`, `keys/NAME.pub`: PKCS#1 PEM. `signer*` sign, `recipient*` decrypt.
+- `*.v3`: sealed bundles. `ok-*` open; `bad-*` are rejected. Header cases that need a valid
+  signature over a non-canonical header were re-signed with `signer1` (`hazmat::sign_v3_header_bytes`).
+- `rotation-*.bin`: key-rotation statements (`spec/v3.md` section 8).
+- `manifest.json`: one entry per (file, policy) pair under `vectors`: `decryption_key`, `trusted`
+  keys (the key set of version 1), `rotations` to accept first, in order (with the entry's
+  `app_id` and `now`), `app_id`, `channel`, `min_sequence` (the lowest sequence accepted), `now`
+  (Unix seconds), and `expect`: `success` (then `plaintext_len` and `plaintext_sha256`) or the
+  error code of `spec/v3.md` section 7.1. `rotations` lists the statements with the key set they
+  are checked against: `trusted` (version 1), the statements to `apply` first, `app_id`, `now`,
+  the expected outcome (`success` or a code of `spec/v3.md` section 8.3) and the key set after it
+  (`key_set_after`: unchanged on failure). Plaintext byte `i` is `(31 i) mod 251`.
+
+`states` lists verifier states (`spec/v3.md` section 11): the `state` file before (`null`: none
+yet), the `trusted` keys that seed it when it has no key set for `app_id`, the `rotations` to
+apply to it first, the bundle `file` to open with `decryption_key`, the `channel` (`null`: any
+channel), the `min_sequence` floor (`null`: none), `now`, the expected outcome, and the state
+after (`state_after`, compared as JSON: the bundle's sequence is recorded only on success, the
+rotations always).
+
+The tests `crates/otaseal-envelope/tests/v3_vectors.rs` (library: streaming, in-memory and
+atomic file paths, one test per entry) and `crates/otaseal-cli/tests/v3_cli.rs` (`otaseal open`)
+open every entry.
+";

@@ -44,6 +44,7 @@ pub fn recover_type1(
 ///
 /// # Errors
 /// [`SealError::Signing`](crate::v3::SealError::Signing).
+#[cfg(feature = "v3")]
 pub fn sign_v3_header_bytes(
     header: &[u8],
     signer: &dyn Signer,

@@ -54,8 +54,10 @@ pub enum Existing {
 pub enum OutputError {
     /// The destination exists and [`Existing::Refuse`] was asked for.
     Exists(PathBuf),
-    /// The destination is a folder where a file is expected (or a file where a folder is).
-    WrongKind(PathBuf),
+    /// The destination is a folder where a file is to be written.
+    IsFolder(PathBuf),
+    /// The destination exists and is not a folder, where a folder is to be written.
+    NotFolder(PathBuf),
     /// The destination is the input itself.
     SameAsInput(PathBuf),
     /// A symbolic link where the destination should be; links are never followed.
@@ -88,13 +90,18 @@ impl core::fmt::Display for OutputError {
                     p.display()
                 )
             }
-            OutputError::WrongKind(p) => {
+            OutputError::IsFolder(p) => {
                 write!(
                     f,
-                    "{} exists and is not the kind of entry expected (a file or a folder)",
+                    "{} is a folder; give the name of the file to write",
                     p.display()
                 )
             }
+            OutputError::NotFolder(p) => write!(
+                f,
+                "{} exists and is not a folder; give the name of a folder to write",
+                p.display()
+            ),
             OutputError::SameAsInput(p) => {
                 write!(
                     f,
@@ -363,7 +370,8 @@ fn check_destination(dest: &Path, want_dir: bool, existing: Existing) -> Result<
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(OutputError::io(dest, e)),
         Ok(m) if m.file_type().is_symlink() => Err(OutputError::Symlink(dest.to_owned())),
-        Ok(m) if m.is_dir() != want_dir => Err(OutputError::WrongKind(dest.to_owned())),
+        Ok(m) if m.is_dir() && !want_dir => Err(OutputError::IsFolder(dest.to_owned())),
+        Ok(m) if !m.is_dir() && want_dir => Err(OutputError::NotFolder(dest.to_owned())),
         Ok(_) if want_dir && existing == Existing::Refuse => {
             // An empty folder may be filled.
             let empty = fs::read_dir(dest)
@@ -428,6 +436,64 @@ pub struct PendingFile {
     backing: Backing,
     mode: Mode,
     existing: Existing,
+    writeback: Writeback,
+}
+
+/// Bytes written between two write-back starts.
+const WRITEBACK_EVERY: u64 = 8 << 20;
+
+/// Write-back that overlaps with writing: every [`WRITEBACK_EVERY`] bytes a helper thread syncs
+/// the data written so far, so that the sync of [`PendingFile::persist`] has little left to do
+/// (the data stays unnamed, or under its temporary name, until then).
+#[derive(Debug, Default)]
+struct Writeback {
+    written: u64,
+    next_at: u64,
+    worker: Option<(std::sync::mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
+}
+
+impl Writeback {
+    fn wrote(&mut self, n: usize, file: &File) {
+        self.written = self.written.saturating_add(n as u64);
+        if self.written < self.next_at.max(WRITEBACK_EVERY) {
+            return;
+        }
+        self.next_at = self.written.saturating_add(WRITEBACK_EVERY);
+        if self.worker.is_none() {
+            let Ok(clone) = file.try_clone() else { return };
+            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+            let Ok(handle) = std::thread::Builder::new()
+                .name("otaseal-writeback".into())
+                .spawn(move || {
+                    for () in rx {
+                        // A failure shows again, and is reported, at the final sync.
+                        let _ = clone.sync_data();
+                    }
+                })
+            else {
+                return;
+            };
+            self.worker = Some((tx, handle));
+        }
+        if let Some((tx, _)) = &self.worker {
+            // A sync already queued covers this data too.
+            let _ = tx.try_send(());
+        }
+    }
+
+    /// Waits for the helper thread to finish its last sync.
+    fn stop(&mut self) {
+        if let Some((tx, handle)) = self.worker.take() {
+            drop(tx);
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Writeback {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 impl PendingFile {
@@ -459,6 +525,7 @@ impl PendingFile {
             backing,
             mode,
             existing,
+            writeback: Writeback::default(),
         })
     }
 
@@ -497,6 +564,7 @@ impl PendingFile {
         let io_err = |e| OutputError::io(&dest, e);
         self.apply_mode().map_err(io_err)?;
         self.file.flush().map_err(io_err)?;
+        self.writeback.stop();
         self.file.sync_all().map_err(io_err)?;
         let backing = std::mem::replace(&mut self.backing, Backing::Unnamed);
         match (backing, self.existing) {
@@ -558,7 +626,9 @@ impl Drop for PendingFile {
 
 impl Write for PendingFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        let n = self.file.write(buf)?;
+        self.writeback.wrote(n, &self.file);
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -835,7 +905,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
             PendingFile::create(dir.path(), Mode::Private, Existing::Replace),
-            Err(OutputError::WrongKind(_))
+            Err(OutputError::IsFolder(_))
         ));
         let input = dir.path().join("in");
         fs::write(&input, b"i").unwrap();

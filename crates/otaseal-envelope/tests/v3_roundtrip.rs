@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 use otaseal_envelope::hazmat::sign_v3_header_bytes;
 use otaseal_envelope::v3::{
-    self, Context, Header, OpenError as Error, ParseErrorKind, Policy, RotationStatement,
-    SealError, Sealer, TrustedKeys,
+    self, Channel, Context, Header, OpenError as Error, ParseErrorKind, Policy, RotationStatement,
+    SealError, Sealer, Sequence, TrustedKeys,
 };
 use otaseal_keys::{Limits, PrivateKey, PublicKey};
 use otaseal_wire::{IvSessionKey, SignedChecksum};
@@ -65,14 +65,20 @@ fn ctx(seq: u64) -> Context {
     Context::new(APP, "production", "1.0.0", seq, CREATED, EXPIRES)
 }
 
+/// A policy trusting `keys` for APP, channel `production`, sequence at least 42, at NOW.
+fn policy_with(keys: TrustedKeys) -> Policy {
+    policy_for(keys, Channel::only("production"), Sequence::AtLeast(42))
+}
+
+fn policy_for(keys: TrustedKeys, channel: Channel, sequence: Sequence) -> Policy {
+    Policy::new(keys, APP, channel, sequence).now(NOW)
+}
+
 fn policy() -> Policy {
-    Policy::new(
-        TrustedKeys::from_keys([keys().signer1.public_key().clone()]),
-        APP,
-    )
-    .channel("production")
-    .min_sequence(42)
-    .now(NOW)
+    policy_with(TrustedKeys::from_keys([keys()
+        .signer1
+        .public_key()
+        .clone()]))
 }
 
 fn seal_for(plain: &[u8], recipients: &[&PublicKey]) -> Vec<u8> {
@@ -352,32 +358,46 @@ fn policy_failures() {
     let k = keys();
     let whole = sealed(&sample(10));
     let p = |f: fn(Policy) -> Policy| f(policy());
+    let s1 = || TrustedKeys::from_keys([k.signer1.public_key().clone()]);
+    let prod = || Channel::only("production");
+    let seq = |s| policy_for(s1(), prod(), s);
     let cases: Vec<(Policy, &str)> = vec![
         (
             Policy::new(
-                TrustedKeys::from_keys([k.signer1.public_key().clone()]),
+                s1(),
                 "com.example.other",
+                Channel::Any,
+                Sequence::AtLeast(0),
             )
             .now(NOW),
             "wrong-app",
         ),
-        (p(|p| p.channel("beta")), "wrong-channel"),
-        (p(|p| p.min_sequence(43)), "rollback"),
-        (p(|p| p.min_sequence(u64::MAX)), "rollback"),
+        (
+            policy_for(s1(), Channel::only("beta"), Sequence::AtLeast(0)),
+            "wrong-channel",
+        ),
+        (seq(Sequence::AtLeast(43)), "rollback"),
+        (seq(Sequence::AtLeast(u64::MAX)), "rollback"),
+        (seq(Sequence::After(42)), "rollback"),
+        (seq(Sequence::After(u64::MAX)), "rollback"),
+        (
+            seq(Sequence::AtLeast(0)).and_sequence(Sequence::After(42)),
+            "rollback",
+        ),
         (p(|p| p.now(EXPIRES)), "expired"),
         (p(|p| p.now(u64::MAX)), "expired"),
         (p(|p| p.now(CREATED - 601)), "not-yet-valid"),
         (p(|p| p.now(0)), "not-yet-valid"),
         (
-            Policy::new(TrustedKeys::new(), APP).now(NOW),
+            policy_for(TrustedKeys::new(), Channel::Any, Sequence::AtLeast(0)),
             "untrusted-signer",
         ),
         (
-            Policy::new(
+            policy_for(
                 TrustedKeys::from_keys([k.signer2.public_key().clone()]),
-                APP,
-            )
-            .now(NOW),
+                Channel::Any,
+                Sequence::AtLeast(0),
+            ),
             "untrusted-signer",
         ),
     ];
@@ -386,19 +406,17 @@ fn policy_failures() {
     }
     // Boundaries that pass: the minimum itself, the last second before expiry, the skew.
     for pol in [
-        p(|p| p.min_sequence(42)),
+        seq(Sequence::AtLeast(42)),
+        seq(Sequence::After(41)),
+        seq(Sequence::After(41)).and_sequence(Sequence::AtLeast(42)),
         p(|p| p.now(EXPIRES - 1)),
         p(|p| p.now(CREATED - 600)),
         p(|p| p.now(CREATED - 3_600).clock_skew(3_600)),
     ] {
         v3::open_bytes(&whole, &k.recipient1, &pol, &L).unwrap();
     }
-    // No channel requirement: any channel.
-    let any = Policy::new(
-        TrustedKeys::from_keys([k.signer1.public_key().clone()]),
-        APP,
-    )
-    .now(NOW);
+    // An explicit "any channel".
+    let any = policy_for(s1(), Channel::Any, Sequence::AtLeast(0));
     v3::open_bytes(&whole, &k.recipient1, &any, &L).unwrap();
     // Policy checks run only after the signature: a header whose app id was altered fails
     // the signature, not the app-id check.
@@ -438,10 +456,10 @@ fn keys_are_separated_by_purpose() {
         .unwrap()
         .seal(&plain)
         .unwrap();
-    let mut trusting = policy();
-    trusting
-        .trusted_mut()
-        .add(k.recipient1.public_key().clone());
+    let trusting = policy_with(TrustedKeys::from_keys([
+        k.signer1.public_key().clone(),
+        k.recipient1.public_key().clone(),
+    ]));
     assert_eq!(
         rejected_to_file(&own, &k.recipient1, &trusting),
         "key-reuse"
@@ -524,7 +542,9 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     .iter()
     .map(|s| 1 + s.len())
     .sum();
-    let r = 46 + strings + 32 + 8;
+    // The key commitment, then the recipient count.
+    let kc = 46 + strings + 32 + 8;
+    let r = kc + 32;
     let s1 = 34 + parsed.recipients()[0].wrapped_key.len();
     let s2 = 34 + parsed.recipients()[1].wrapped_key.len();
     let stanzas = r + 2;
@@ -555,16 +575,16 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     h[r..r + 2].copy_from_slice(&65u16.to_be_bytes());
     cases.push(("65 recipients", h, ParseErrorKind::TooLarge));
     let mut h = header.clone();
-    h[r - 8..r - 4].copy_from_slice(&32_768u32.to_be_bytes());
+    h[kc - 8..kc - 4].copy_from_slice(&32_768u32.to_be_bytes());
     cases.push(("chunk size", h, ParseErrorKind::BadChunking));
     let mut h = header.clone();
-    h[r - 4..r].copy_from_slice(&0u32.to_be_bytes());
+    h[kc - 4..kc].copy_from_slice(&0u32.to_be_bytes());
     cases.push(("chunk count zero", h, ParseErrorKind::BadChunking));
     let mut h = header.clone();
-    h[r - 16..r - 8].copy_from_slice(&(L.max_bundle_len + 1).to_be_bytes());
+    h[kc - 16..kc - 8].copy_from_slice(&(L.max_bundle_len + 1).to_be_bytes());
     cases.push(("plaintext too long", h, ParseErrorKind::TooLarge));
     let mut h = header.clone();
-    h[r - 24..r - 16].copy_from_slice(&CREATED.to_be_bytes());
+    h[kc - 24..kc - 16].copy_from_slice(&CREATED.to_be_bytes());
     cases.push(("expiry equals creation", h, ParseErrorKind::BadTimes));
     let mut h = header.clone();
     h[47] = b'\n';
@@ -583,6 +603,9 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     let mut h = header.clone();
     h[9] = 0;
     cases.push(("suite 0", h, ParseErrorKind::UnknownSuite(0)));
+    let mut h = header.clone();
+    h[9] = 1;
+    cases.push(("withdrawn suite 1", h, ParseErrorKind::UnknownSuite(1)));
     let mut h = header.clone();
     h[9] = 0xFF;
     cases.push(("suite 255", h, ParseErrorKind::UnknownSuite(0xFF)));
@@ -612,6 +635,45 @@ fn non_canonical_headers_are_rejected_even_when_signed() {
     assert_eq!(
         Header::parse(&header, &small).unwrap_err().kind,
         ParseErrorKind::BadBlockLength
+    );
+}
+
+#[test]
+fn the_key_commitment_is_checked_before_any_chunk() {
+    // spec/v3.md 4.1 (issue 17, item 11): a signer who wraps different content keys for
+    // different recipients under one signature is caught by the recipient whose key does not
+    // match the signed commitment. The vector's generator checks that without the commitment
+    // recipient2 would open it.
+    let k = keys();
+    let split = otaseal_testkit::v3::file("bad-key-commitment-split.v3");
+    for r in [&k.recipient2, &k.recipient1] {
+        let mut out = Vec::new();
+        let e = v3::open(split.as_slice(), &mut out, r, &policy(), &L).unwrap_err();
+        assert_eq!(e.code(), "decryption", "{e}");
+        assert!(out.is_empty());
+        assert_eq!(rejected_to_file(&split, r, &policy()), "decryption");
+    }
+    // Before the body is read: without any chunk, the mismatch is still "decryption" (not
+    // "truncated"); an honest header without its body is "truncated".
+    let head = &split[..layout(&split).1];
+    let e = v3::open_bytes(head, &k.recipient2, &policy(), &L).unwrap_err();
+    assert_eq!(e.code(), "decryption");
+    let honest = sealed(b"x");
+    let e = v3::open_bytes(&honest[..layout(&honest).1], &k.recipient1, &policy(), &L).unwrap_err();
+    assert_eq!(e.code(), "truncated");
+    // A flipped commitment (re-signed) fails for the honest recipient too.
+    let a = seal_for(
+        &sample(1000),
+        &[k.recipient1.public_key(), k.recipient2.public_key()],
+    );
+    let ha = Header::parse(&a[..layout(&a).0], &L).unwrap();
+    let mut h = a[..layout(&a).0].to_vec();
+    let kc = h.len() - 32 - 2 - (34 + 512) - (34 + 256) - 32;
+    assert_eq!(&h[kc..kc + 32], ha.key_commitment());
+    h[kc] ^= 1;
+    assert_eq!(
+        rejected_to_file(&resigned(&a, &h), &k.recipient1, &policy()),
+        "decryption"
     );
 }
 
@@ -661,64 +723,167 @@ fn limits_are_checked_before_work() {
     }
 }
 
+/// `n` distinct RSA-2048 public keys that nobody holds the private half of (random odd moduli):
+/// to fill key sets without generating keys.
+fn fake_public_keys(n: u8) -> Vec<PublicKey> {
+    (0..n)
+        .map(|i| {
+            let mut m: Vec<u8> = (0..256u32)
+                .map(|j| (j * 7 + u32::from(i) * 13) as u8)
+                .collect();
+            m[0] |= 0x80;
+            m[255] |= 1;
+            let n = rsa::BoxedUint::from_be_slice(&m, 2048).unwrap();
+            let rsa = rsa::PublicKey::new(n, rsa::BoxedUint::from(65_537u32)).unwrap();
+            PublicKey::from_rsa(rsa).unwrap()
+        })
+        .collect()
+}
+
+const T2: u64 = CREATED + 86_400;
+
 #[test]
-fn key_rotation() {
+fn key_rotation_replaces_the_key_set_with_its_next_version() {
+    // spec/v3.md 8 (issue 17, item 8): TUF-style rotation. Before, a statement only added a key,
+    // never expired nor replayed, and a rotated-out key still signed.
     let k = keys();
-    let stmt = v3::sign_rotation(&k.signer1, k.signer2.public_key(), APP, CREATED).unwrap();
+    let stmt = v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, T2, true).unwrap();
     let parsed = RotationStatement::parse(&stmt, &L).unwrap();
-    assert_eq!(parsed.old, k.signer1.public_key().fingerprint());
-    assert_eq!(parsed.new, k.signer2.public_key().fingerprint());
+    let r = &parsed.rotation;
+    assert_eq!(r.old, k.signer1.public_key().fingerprint());
+    assert_eq!(r.new, k.signer2.public_key().fingerprint());
     assert_eq!(
-        parsed.new_spki,
-        k.signer2.public_key().to_spki_der().unwrap()
+        (r.key_set_version, r.created_at, r.retire_old),
+        (2, T2, true)
     );
+    assert_eq!(r.new_spki, k.signer2.public_key().to_spki_der().unwrap());
+    let by1 = sealed(b"old key");
     let by2 = Sealer::new(&k.signer2, &[k.recipient1.public_key()], ctx(50))
         .unwrap()
         .seal(b"new key")
         .unwrap();
-    let mut pol = policy();
+    let with = |keys: &TrustedKeys| policy_with(keys.clone());
+    let mut keys = TrustedKeys::from_keys([k.signer1.public_key().clone()]);
+    assert_eq!((keys.version(), keys.created_at()), (1, 0));
     assert_eq!(
-        v3::open_bytes(&by2, &k.recipient1, &pol, &L)
+        v3::open_bytes(&by2, &k.recipient1, &with(&keys), &L)
             .unwrap_err()
             .code(),
         "untrusted-signer"
     );
-    // Rejected statements leave the trusted set unchanged.
-    let mut flipped = stmt.clone();
-    let last = flipped.len() - 1;
-    flipped[last] ^= 1;
+    // Refused statements leave the key set as it was.
     let mut appended = stmt.clone();
     appended.push(0);
-    let other_app =
-        v3::sign_rotation(&k.signer1, k.signer2.public_key(), "other", CREATED).unwrap();
-    let untrusted = v3::sign_rotation(&k.signer2, k.recipient2.public_key(), APP, CREATED).unwrap();
-    // A statement whose fingerprint does not match its key.
     let mut wrong_fp = stmt.clone();
     wrong_fp[42] ^= 1;
+    let mut old_format = stmt.clone();
+    old_format[9] = 1;
     for (bytes, code) in [
-        (&flipped, "bad-signature"),
-        (&appended, "malformed-header"),
-        (&other_app, "wrong-app"),
-        (&untrusted, "untrusted-signer"),
-        (&wrong_fp, "malformed-header"),
-        (&stmt[..stmt.len() - 1].to_vec(), "malformed-header"),
+        (appended, "malformed-rotation"),
+        (wrong_fp, "malformed-rotation"),
+        (stmt[..stmt.len() - 1].to_vec(), "malformed-rotation"),
+        (old_format, "unknown-suite"),
+        (
+            v3::sign_rotation(&k.signer1, &k.signer2, APP, 3, T2, true).unwrap(),
+            "version-gap",
+        ),
+        (
+            v3::sign_rotation(&k.signer1, &k.signer2, "other", 2, T2, true).unwrap(),
+            "wrong-app",
+        ),
+        (
+            v3::sign_rotation(&k.signer2, &k.signer1, APP, 2, T2, false).unwrap(),
+            "untrusted-signer",
+        ),
+        (
+            v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, NOW + 601, true).unwrap(),
+            "not-yet-valid",
+        ),
     ] {
-        let e = pol
-            .trusted_mut()
-            .accept_rotation(bytes, APP, &L)
-            .unwrap_err();
+        let e = keys.accept_rotation(&bytes, APP, NOW, &L).unwrap_err();
         assert_eq!(e.code(), code, "{e}");
-        assert_eq!(pol.trusted().len(), 1);
+        assert_eq!((keys.version(), keys.len()), (1, 1));
     }
-    // A key cannot vouch for itself.
-    assert!(v3::sign_rotation(&k.signer1, k.signer1.public_key(), APP, CREATED).is_err());
-    let fp = pol.trusted_mut().accept_rotation(&stmt, APP, &L).unwrap();
-    assert_eq!(fp, k.signer2.public_key().fingerprint());
-    assert_eq!(pol.trusted().len(), 2);
-    let plain = v3::open_bytes(&by2, &k.recipient1, &pol, &L).unwrap();
+    // The skew boundary, then the statement itself.
+    let mut edge = keys.clone();
+    let at_skew = v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, NOW + 600, true).unwrap();
+    edge.accept_rotation(&at_skew, APP, NOW, &L).unwrap();
+    let done = keys.accept_rotation(&stmt, APP, NOW, &L).unwrap();
+    assert_eq!(done.key_set_version, 2);
+    assert_eq!(done.added, k.signer2.public_key().fingerprint());
+    assert_eq!(done.retired, Some(k.signer1.public_key().fingerprint()));
+    assert_eq!((keys.version(), keys.created_at(), keys.len()), (2, T2, 1));
+    // signer2 signs bundles now; retired signer1 signs neither bundles nor statements.
+    let plain = v3::open_bytes(&by2, &k.recipient1, &with(&keys), &L).unwrap();
     assert_eq!(plain.as_slice(), b"new key");
-    // The old key stays trusted.
-    v3::open_bytes(&sealed(b"old"), &k.recipient1, &pol, &L).unwrap();
+    assert_eq!(
+        v3::open_bytes(&by1, &k.recipient1, &with(&keys), &L)
+            .unwrap_err()
+            .code(),
+        "untrusted-signer"
+    );
+    let by_retired = v3::sign_rotation(&k.signer1, &k.recipient2, APP, 3, T2, false).unwrap();
+    assert_eq!(
+        keys.accept_rotation(&by_retired, APP, NOW, &L)
+            .unwrap_err()
+            .code(),
+        "untrusted-signer"
+    );
+    // Replay and staleness.
+    assert_eq!(
+        keys.accept_rotation(&stmt, APP, NOW, &L)
+            .unwrap_err()
+            .code(),
+        "untrusted-signer",
+        "its old key is retired"
+    );
+    let stale = v3::sign_rotation(&k.signer2, &k.signer1, APP, 3, T2 - 1, false).unwrap();
+    assert_eq!(
+        keys.accept_rotation(&stale, APP, NOW, &L)
+            .unwrap_err()
+            .code(),
+        "stale"
+    );
+    let next = v3::sign_rotation(&k.signer2, &k.signer1, APP, 3, T2, false).unwrap();
+    keys.accept_rotation(&next, APP, NOW, &L).unwrap();
+    assert_eq!(
+        keys.accept_rotation(&next, APP, NOW, &L)
+            .unwrap_err()
+            .code(),
+        "replay"
+    );
+    assert_eq!((keys.version(), keys.len()), (3, 2));
+    // A producer refuses a key that vouches for itself and version 1.
+    assert!(v3::sign_rotation(&k.signer1, &k.signer1, APP, 2, T2, false).is_err());
+    assert!(v3::sign_rotation(&k.signer1, &k.signer2, APP, 1, T2, false).is_err());
+}
+
+#[test]
+fn key_sets_are_bounded() {
+    let k = keys();
+    let fakes = fake_public_keys(17);
+    let full: Vec<PublicKey> = std::iter::once(k.signer1.public_key().clone())
+        .chain(fakes[..15].iter().cloned())
+        .collect();
+    assert_eq!(full.len(), v3::MAX_TRUSTED_KEYS);
+    let mut keys = TrustedKeys::from_stored(1, 0, full.clone()).unwrap();
+    let add = v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, T2, false).unwrap();
+    assert_eq!(
+        keys.accept_rotation(&add, APP, NOW, &L).unwrap_err().code(),
+        "too-many-keys"
+    );
+    let swap = v3::sign_rotation(&k.signer1, &k.signer2, APP, 2, T2, true).unwrap();
+    keys.accept_rotation(&swap, APP, NOW, &L).unwrap();
+    assert_eq!(keys.len(), v3::MAX_TRUSTED_KEYS);
+    use v3::KeySetError as E;
+    for (version, set, err) in [
+        (1, fakes.clone(), E::TooMany),
+        (1, vec![], E::Empty),
+        (1, vec![fakes[0].clone(), fakes[0].clone()], E::Duplicate),
+        (0, vec![fakes[0].clone()], E::Version),
+    ] {
+        assert_eq!(TrustedKeys::from_stored(version, 0, set).unwrap_err(), err);
+    }
 }
 
 fn capgo_v2(id: &str) -> (Vec<u8>, Vec<u8>, PublicKey, IvSessionKey, SignedChecksum) {

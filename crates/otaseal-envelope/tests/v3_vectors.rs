@@ -9,7 +9,10 @@
     reason = "test code"
 )]
 
-use otaseal_envelope::v3::{self, Header, Policy, TrustedKeys};
+use otaseal_envelope::v3::{
+    self, Channel, Header, Policy, RotationStatement, Sequence, TrustedKeys, VerifierState,
+};
+use otaseal_keys::PublicKey;
 use otaseal_testkit::{LIMITS as L, v3 as vectors};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -25,17 +28,28 @@ fn trusted(v: &Value) -> TrustedKeys {
     )
 }
 
-fn policy(v: &Value) -> Policy {
+/// The entry's key set after accepting each statement of `v[key]`, in order.
+fn rotated(v: &Value, key: &str) -> TrustedKeys {
     let mut keys = trusted(v);
     let app = v["app_id"].as_str().unwrap();
-    for r in v["rotations"].as_array().unwrap() {
-        keys.accept_rotation(&vectors::file(r.as_str().unwrap()), app, &L)
+    let now = v["now"].as_u64().unwrap();
+    for r in v[key].as_array().unwrap() {
+        keys.accept_rotation(&vectors::file(r.as_str().unwrap()), app, now, &L)
             .unwrap();
     }
-    Policy::new(keys, app)
-        .channel(v["channel"].as_str().unwrap())
-        .min_sequence(v["min_sequence"].as_u64().unwrap())
-        .now(v["now"].as_u64().unwrap())
+    keys
+}
+
+fn policy(v: &Value) -> Policy {
+    let keys = rotated(v, "rotations");
+    let app = v["app_id"].as_str().unwrap();
+    Policy::new(
+        keys,
+        app,
+        Channel::only(v["channel"].as_str().unwrap()),
+        Sequence::AtLeast(v["min_sequence"].as_u64().unwrap()),
+    )
+    .now(v["now"].as_u64().unwrap())
 }
 
 #[test]
@@ -61,10 +75,12 @@ fn the_tests_cover_every_vector() {
     );
     let m = vectors::manifest();
     assert_eq!(m["rotations"].as_array().unwrap().len(), ROTATIONS);
+    assert_eq!(m["states"].as_array().unwrap().len(), STATES);
 }
 
-const VECTORS: usize = 38;
-const ROTATIONS: usize = 3;
+const VECTORS: usize = 46;
+const ROTATIONS: usize = 15;
+const STATES: usize = 11;
 
 #[test_case(0 ; "00_ok_empty_success")]
 #[test_case(1 ; "01_ok_one_byte_success")]
@@ -92,18 +108,26 @@ const ROTATIONS: usize = 3;
 #[test_case(23 ; "23_bad_extra_chunk_trailing_data")]
 #[test_case(24 ; "24_bad_trailing_byte_trailing_data")]
 #[test_case(25 ; "25_bad_unknown_suite_unknown_suite")]
-#[test_case(26 ; "26_bad_version_unsupported_version")]
-#[test_case(27 ; "27_bad_magic_bad_magic")]
-#[test_case(28 ; "28_bad_header_too_large_too_large")]
-#[test_case(29 ; "29_bad_unsorted_recipients_malformed_header")]
-#[test_case(30 ; "30_bad_header_trailing_byte_malformed_header")]
-#[test_case(31 ; "31_bad_chunk_count_malformed_header")]
-#[test_case(32 ; "32_bad_expiry_not_after_creation_malformed_header")]
-#[test_case(33 ; "33_bad_header_from_other_bundle_bad_signature")]
-#[test_case(34 ; "34_bad_signed_by_recipient_key_untrusted_signer")]
-#[test_case(35 ; "35_bad_signed_by_own_key_key_reuse")]
-#[test_case(36 ; "36_ok_signed_by_rotated_key_success")]
-#[test_case(37 ; "37_ok_signed_by_rotated_key_untrusted_signer")]
+#[test_case(26 ; "26_bad_withdrawn_suite_unknown_suite")]
+#[test_case(27 ; "27_bad_version_unsupported_version")]
+#[test_case(28 ; "28_bad_magic_bad_magic")]
+#[test_case(29 ; "29_bad_header_too_large_too_large")]
+#[test_case(30 ; "30_bad_unsorted_recipients_malformed_header")]
+#[test_case(31 ; "31_bad_header_trailing_byte_malformed_header")]
+#[test_case(32 ; "32_bad_chunk_count_malformed_header")]
+#[test_case(33 ; "33_bad_expiry_not_after_creation_malformed_header")]
+#[test_case(34 ; "34_bad_header_from_other_bundle_bad_signature")]
+#[test_case(35 ; "35_bad_key_commitment_flipped_decryption")]
+#[test_case(36 ; "36_bad_key_commitment_split_decryption")]
+#[test_case(37 ; "37_bad_key_commitment_split_decryption")]
+#[test_case(38 ; "38_bad_signed_by_recipient_key_untrusted_signer")]
+#[test_case(39 ; "39_bad_signed_by_own_key_key_reuse")]
+#[test_case(40 ; "40_ok_signed_by_rotated_key_success")]
+#[test_case(41 ; "41_ok_signed_by_rotated_key_success")]
+#[test_case(42 ; "42_ok_signed_by_rotated_key_untrusted_signer")]
+#[test_case(43 ; "43_ok_one_byte_untrusted_signer")]
+#[test_case(44 ; "44_ok_signed_by_signer3_success")]
+#[test_case(45 ; "45_ok_signed_by_signer3_untrusted_signer")]
 fn vector(index: usize) {
     let v = vectors::entry(index);
     let file = v["file"].as_str().unwrap();
@@ -160,28 +184,118 @@ fn vector(index: usize) {
     }
 }
 
-#[test_case(0 ; "00_rotation_signer1_to_signer2_success")]
-#[test_case(1 ; "01_rotation_other_app_wrong_app")]
-#[test_case(2 ; "02_rotation_untrusted_untrusted_signer")]
+#[test_case(0 ; "00_rotation_2_add_signer2_success")]
+#[test_case(1 ; "01_rotation_2_retire_signer1_success")]
+#[test_case(2 ; "02_rotation_3_add_signer3_success")]
+#[test_case(3 ; "03_rotation_3_by_signer1_success")]
+#[test_case(4 ; "04_rotation_3_by_signer1_untrusted_signer")]
+#[test_case(5 ; "05_rotation_2_add_signer2_replay")]
+#[test_case(6 ; "06_rotation_4_skips_3_version_gap")]
+#[test_case(7 ; "07_rotation_3_by_signer1_version_gap")]
+#[test_case(8 ; "08_rotation_3_created_before_2_stale")]
+#[test_case(9 ; "09_rotation_2_from_the_future_not_yet_valid")]
+#[test_case(10 ; "10_rotation_2_other_app_wrong_app")]
+#[test_case(11 ; "11_rotation_2_by_untrusted_key_untrusted_signer")]
+#[test_case(12 ; "12_rotation_2_new_key_did_not_sign_bad_new_key_signature")]
+#[test_case(13 ; "13_rotation_2_no_new_key_signature_malformed_rotation")]
+#[test_case(14 ; "14_rotation_2_flipped_signature_bad_signature")]
 fn rotation_statement(index: usize) {
     let m = vectors::manifest();
     let r = &m["rotations"][index];
     let bytes = vectors::file(r["file"].as_str().unwrap());
-    let mut keys = trusted(r);
-    let before = keys.len();
-    let res = keys.accept_rotation(&bytes, r["app_id"].as_str().unwrap(), &L);
-    let new = vectors::public(r["new_key"].as_str().unwrap()).fingerprint();
-    match r["expect"].as_str().unwrap() {
-        "success" => {
-            assert_eq!(res.unwrap(), new);
-            assert_eq!(keys.len(), before + 1);
-            assert!(keys.get(&new).is_some());
+    let mut keys = rotated(r, "apply");
+    let res = keys.accept_rotation(
+        &bytes,
+        r["app_id"].as_str().unwrap(),
+        r["now"].as_u64().unwrap(),
+        &L,
+    );
+    match (r["expect"].as_str().unwrap(), res) {
+        ("success", Ok(done)) => {
+            assert_eq!(done.key_set_version, keys.version());
+            let s = RotationStatement::parse(&bytes, &L).unwrap();
+            assert_eq!(done.added, s.rotation.new);
+            assert_eq!(done.retired.is_some(), s.rotation.retire_old);
         }
-        code => {
-            assert_eq!(res.unwrap_err().code(), code, "{r}");
-            assert_eq!(keys.len(), before);
-            assert!(keys.get(&new).is_none());
+        ("success", Err(e)) => panic!("{r}: {e}"),
+        (code, res) => assert_eq!(res.unwrap_err().code(), code, "{r}"),
+    }
+    // The key set after it, unchanged on failure.
+    let after = &r["key_set_after"];
+    assert_eq!(keys.version(), after["version"].as_u64().unwrap(), "{r}");
+    let mut want: Vec<_> = after["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| vectors::public(n.as_str().unwrap()).fingerprint())
+        .collect();
+    let mut have: Vec<_> = keys.iter().map(PublicKey::fingerprint).collect();
+    want.sort();
+    have.sort();
+    assert_eq!(have, want, "{r}");
+}
+
+#[test_case(0 ; "00_new_state_success")]
+#[test_case(1 ; "01_same_sequence_rollback")]
+#[test_case(2 ; "02_next_sequence_success")]
+#[test_case(3 ; "03_other_channel_wrong_channel")]
+#[test_case(4 ; "04_per_channel_success")]
+#[test_case(5 ; "05_any_channel_rollback_rollback")]
+#[test_case(6 ; "06_any_channel_success")]
+#[test_case(7 ; "07_floor_rollback")]
+#[test_case(8 ; "08_retired_stays_retired_untrusted_signer")]
+#[test_case(9 ; "09_rotation_recorded_success")]
+#[test_case(10 ; "10_rotation_kept_untrusted_signer")]
+fn state(index: usize) {
+    let m = vectors::manifest();
+    let v = &m["states"][index];
+    let what = format!("{} ({})", v["name"], v["comment"]);
+    let app = v["app_id"].as_str().unwrap();
+    let now = v["now"].as_u64().unwrap();
+    let mut state = match &v["state"] {
+        Value::Null => VerifierState::new(),
+        s => VerifierState::from_json(s.to_string().as_bytes(), &L).unwrap(),
+    };
+    let seeded = state.seed(app, trusted(v)).unwrap();
+    assert_eq!(seeded, v["state"].is_null(), "{what}");
+    for r in v["rotations"].as_array().unwrap() {
+        state
+            .accept_rotation(app, &vectors::file(r.as_str().unwrap()), now, &L)
+            .unwrap();
+    }
+    let channel = v["channel"].as_str().map_or(Channel::Any, Channel::only);
+    let mut policy = state.policy(app, channel).unwrap().now(now);
+    if let Some(floor) = v["min_sequence"].as_u64() {
+        policy = policy.and_sequence(Sequence::AtLeast(floor));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("out.zip");
+    let key = vectors::private(v["decryption_key"].as_str().unwrap());
+    let sealed = vectors::file(v["file"].as_str().unwrap());
+    match (
+        v["expect"].as_str().unwrap(),
+        v3::open_to_file(sealed.as_slice(), &dest, &key, &policy, &L),
+    ) {
+        ("success", Ok(opened)) => state.record(&opened).unwrap(),
+        ("success", Err(e)) => panic!("{what}: {e}"),
+        (code, Ok(_)) => panic!("{what}: opened, expected {code}"),
+        (code, Err(e)) => {
+            assert_eq!(e.code(), code, "{what}: {e}");
+            assert!(otaseal_testkit::entries(tmp.path()).is_empty(), "{what}");
         }
+    }
+    let after: Value = serde_json::from_slice(&state.to_json()).unwrap();
+    assert_eq!(after, v["state_after"], "{what}");
+    // The file form: written private and atomically, read back to the same state.
+    let path = tmp.path().join("state.json");
+    state.save(&path).unwrap();
+    let back = VerifierState::load(&path, &L).unwrap().unwrap();
+    assert_eq!(back.to_json(), state.to_json(), "{what}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{what}");
     }
 }
 

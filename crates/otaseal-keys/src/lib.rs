@@ -1,34 +1,4 @@
-//! RSA keys for Capgo-compatible OTA bundles (`spec/keys.md`).
-//!
-//! - Generate keys: [`PrivateKey::generate`] (2048 bits by default, as Capgo; 3072 and 4096
-//!   for V3).
-//! - Read and write PEM and DER in PKCS#1, PKCS#8 (private) and SPKI (public):
-//!   [`PublicKey::from_bytes`], [`PrivateKey::from_bytes`], [`decode_any`] and the `to_*`
-//!   methods.
-//! - The capacitor.config form of a public key: [`PublicKey::capacitor_config_value`].
-//! - Capgo's `key_id` hint ([`PublicKey::key_id`]) and a real identity, the SHA-256
-//!   [`Fingerprint`] of the SPKI DER.
-//!
-//! - Load a private key from where it is kept ([`KeySource`]: a file, `env:NAME`, `-` or a
-//!   `pkcs11:` URI) into a [`Signer`] backend: [`PrivateKey`] (RustCrypto, pure Rust),
-//!   `OpensslKey` (feature `openssl`) or `Pkcs11Key` (feature `pkcs11`, a key that never
-//!   leaves its token).
-//!
-//! Private keys are zeroized on drop and their `Debug` output is redacted. Keys of a size that
-//! Capgo devices reject (anything but RSA-2048 with e = 65537) are readable but flagged by
-//! [`PublicKey::capgo_compatible`].
-//!
-//! ```
-//! use otaseal_keys::{PublicKey, Limits};
-//!
-//! let pem = include_str!("../tests/data/k1.pub");
-//! let key = PublicKey::from_bytes(pem.as_bytes(), &Limits::default())?;
-//! assert_eq!(key.bits(), 2048);
-//! assert!(key.capgo_compatible());
-//! assert_eq!(key.key_id().as_str(), "MIIBCgKCAQEAuGbpniuu");
-//! assert!(key.fingerprint().to_string().starts_with("sha256:"));
-//! # Ok::<(), otaseal_keys::KeyError>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]

@@ -9,6 +9,7 @@ use otaseal_envelope::v2::{
     DecryptError, SessionKey, Verification, decrypt_stream, recover_checksum,
 };
 use otaseal_keys::PublicKey;
+use otaseal_wire::plugin::DeviceRules;
 use otaseal_wire::{IvSessionKey, Limit, LimitExceeded, Limits};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -16,7 +17,7 @@ use subtle::ConstantTimeEq;
 use super::{Manifest, ManifestError, error::display_name, fs};
 
 /// Options of [`apply`].
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ApplyOptions {
     /// Limits: `max_manifest_total_len` bounds the sum of the written (decompressed) files,
@@ -25,6 +26,11 @@ pub struct ApplyOptions {
     /// Replace an existing, non-empty destination folder once everything verified.
     /// Default: refuse.
     pub replace: bool,
+    /// Judge exactly as this plugin version does (`spec/v2.md` 12): every `file_hash` must be
+    /// in the form it reads (checked for all entries before any file is touched), and a file
+    /// that decrypts to 0 bytes is refused by the versions that refuse it. Default: none, the
+    /// strict version-free verdict.
+    pub device: Option<DeviceRules>,
 }
 
 /// What [`apply`] wrote.
@@ -53,7 +59,8 @@ pub struct Applied {
 /// [`ManifestError::SessionKey`] if the `ivSessionKey` does not open;
 /// [`ManifestError::FileHash`] for a `file_hash` that does not open;
 /// [`ManifestError::FileFailed`] for a file that does not decrypt, decompress and verify (one
-/// opaque error); [`ManifestError::TooLarge`], [`ManifestError::Symlink`],
+/// opaque error); [`ManifestError::Device`] with `options.device`;
+/// [`ManifestError::TooLarge`], [`ManifestError::Symlink`],
 /// [`ManifestError::Output`], [`ManifestError::Io`].
 pub fn apply(
     manifest: &Manifest,
@@ -71,6 +78,18 @@ pub fn apply(
     };
     // Fail early, before any file is touched, if the session key is not for this key.
     drop(SessionKey::open(key, iv_session_key).map_err(ManifestError::SessionKey)?);
+    let device = |entry: &super::ManifestEntry, refusal| ManifestError::Device {
+        name: Some(display_name(&entry.file_name)),
+        refusal,
+    };
+    if let Some(rules) = &options.device {
+        for (entry, c) in manifest.entries.iter().zip(&manifest.checked) {
+            rules
+                .check_checksum_form(c.signed.format())
+                .and_then(|()| rules.check_rsa_block_len(c.signed.block().len()))
+                .map_err(|r| device(entry, r))?;
+        }
+    }
     let staging = StagingDir::create(dest, existing)?;
     let mut total: u64 = 0;
     for (entry, c) in manifest.entries.iter().zip(&manifest.checked) {
@@ -118,16 +137,22 @@ pub fn apply(
         if let Some(e) = sink.write_error.take() {
             return Err(ManifestError::io(out_path, e));
         }
-        match outcome {
+        let decrypted_len = match outcome {
             Err(DecryptError::TooLarge(e)) => return Err(ManifestError::TooLarge(e)),
             Err(_) => return Err(ManifestError::FileFailed { name: shown() }),
-            Ok(()) => {}
-        }
+            Ok(len) => len,
+        };
         let digest: [u8; 32] = sink.hasher.clone().finalize().into();
         // One verdict for padding, Brotli and checksum: decrypt_one ran with the padding
         // checked, and this comparison is constant time.
         if !bool::from(digest.ct_eq(expected.as_bytes())) {
             return Err(ManifestError::FileFailed { name: shown() });
+        }
+        // Only once the file verified, so that the length check is no oracle.
+        if let Some(rules) = &options.device {
+            rules
+                .check_plaintext_len(decrypted_len)
+                .map_err(|r| device(entry, r))?;
         }
         sink.out
             .flush()
@@ -141,7 +166,8 @@ pub fn apply(
     })
 }
 
-/// Decrypts (padding checked, checksum not yet) and, for `.br`, decompresses into `sink`.
+/// Decrypts (padding checked, checksum not yet) and, for `.br`, decompresses into `sink`;
+/// returns the length of the decrypted (stored, still compressed) content.
 fn decrypt_one<R: Read, W: Write>(
     reader: R,
     sink: &mut W,
@@ -149,19 +175,20 @@ fn decrypt_one<R: Read, W: Write>(
     key: &PublicKey,
     iv_session_key: &IvSessionKey,
     limits: &Limits,
-) -> Result<(), DecryptError> {
+) -> Result<u64, DecryptError> {
     // The checksum is of the decompressed file, so it is compared by the caller; padding is
     // still checked here.
     let skip = Verification::UnsafeSkipVerification;
-    if brotli {
+    let verified = if brotli {
         let mut dec = brotli::DecompressorWriter::new(sink, STREAM_BUFFER_LEN);
-        decrypt_stream(reader, &mut dec, key, iv_session_key, skip, limits)?;
+        let verified = decrypt_stream(reader, &mut dec, key, iv_session_key, skip, limits)?;
         // A truncated Brotli stream fails here; trailing data already failed in write().
         dec.close()?;
+        verified
     } else {
-        decrypt_stream(reader, sink, key, iv_session_key, skip, limits)?;
-    }
-    Ok(())
+        decrypt_stream(reader, sink, key, iv_session_key, skip, limits)?
+    };
+    Ok(verified.plaintext_len)
 }
 
 /// The reader of an encrypted file, remembering a real I/O error so that it is not reported

@@ -10,6 +10,7 @@ use otaseal_envelope::io::{Existing, StagingDir};
 use otaseal_envelope::v2::SessionKey;
 use otaseal_keys::Signer;
 use otaseal_wire::manifest::EntryName;
+use otaseal_wire::plugin::DeviceRules;
 use otaseal_wire::{ChecksumFormat, IvSessionKey, Limits, Sha256Checksum};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -30,6 +31,9 @@ pub struct CreateOptions {
     /// The signed-checksum form of `file_hash`, chosen by the app's plugin version
     /// (`spec/v2.md` 5). Default: hex.
     pub format: ChecksumFormat,
+    /// The plugin version the update is for, when known: [`create`] refuses a `format` that
+    /// its delta code cannot read, before any work (`spec/v2.md` 12). Default: none.
+    pub device: Option<DeviceRules>,
     /// Glob patterns ([`glob_match`]) of paths never Brotli-compressed, `@capgo/cli`'s
     /// `--no-brotli-patterns`.
     pub no_brotli: Vec<String>,
@@ -49,6 +53,7 @@ impl CreateOptions {
         Self {
             base_url: base_url.into(),
             format: ChecksumFormat::Hex,
+            device: None,
             no_brotli: Vec::new(),
             limits: Limits::default(),
             threads: None,
@@ -101,7 +106,8 @@ struct Processed {
 ///    name at the end, so nothing is left behind on error.
 ///
 /// # Errors
-/// Those of [`scan`], plus [`ManifestError::Output`], [`ManifestError::Io`],
+/// [`ManifestError::Device`] first, if `options.device` cannot read `options.format`;
+/// those of [`scan`], plus [`ManifestError::Output`], [`ManifestError::Io`],
 /// [`ManifestError::Signing`] (randomness, signing), and those of
 /// [`Manifest::from_entries`] (a Brotli name clash such as `a.js` next to `a.js.br`).
 pub fn create(
@@ -110,6 +116,14 @@ pub fn create(
     signer: &dyn Signer,
     options: &CreateOptions,
 ) -> Result<Created, ManifestError> {
+    if let Some(rules) = &options.device {
+        rules
+            .check_checksum_form(options.format)
+            .map_err(|refusal| ManifestError::Device {
+                name: None,
+                refusal,
+            })?;
+    }
     let existing = if options.replace {
         Existing::Replace
     } else {
@@ -164,7 +178,7 @@ pub fn create(
         .zip(&signed)
         .map(|(p, s)| {
             let download_url = format!("{base}{}", p.file_name);
-            ManifestEntry::new(p.file_name.clone(), s.to_string(), download_url)
+            ManifestEntry::signed(p.file_name.clone(), s, download_url)
         })
         .collect();
     let manifest = Manifest::from_entries(entries, &options.limits)?;

@@ -7,6 +7,7 @@ use otaseal_envelope::v2::{DecryptError, EncryptError};
 use otaseal_keys::SignError;
 use otaseal_wire::LimitExceeded;
 use otaseal_wire::manifest::{Duplicate, NameError};
+use otaseal_wire::plugin::DeviceRefusal;
 
 /// Why a delta manifest could not be created, parsed or applied.
 ///
@@ -60,6 +61,15 @@ pub enum ManifestError {
     },
     /// The manifest's `ivSessionKey` does not open with the public key.
     SessionKey(DecryptError),
+    /// The plugin version the delta update is made or judged for would refuse it: a
+    /// `file_hash` form it cannot read, or a file that decrypts to 0 bytes
+    /// (`otaseal_wire::plugin`).
+    Device {
+        /// The entry concerned, when the refusal is about one entry.
+        name: Option<String>,
+        /// What the plugin version refuses, and by which rule.
+        refusal: DeviceRefusal,
+    },
     /// Making the session key or signing a checksum failed.
     Signing(EncryptError),
     /// The output folder could not be created or given its name.
@@ -143,6 +153,14 @@ impl fmt::Display for ManifestError {
                 "file {name:?} failed verification: it was tampered with, or does not belong to this manifest and session key"
             ),
             ManifestError::SessionKey(e) => write!(f, "{e}"),
+            ManifestError::Device {
+                name: Some(name),
+                refusal,
+            } => write!(f, "file {name:?}: {refusal}"),
+            ManifestError::Device {
+                name: None,
+                refusal,
+            } => write!(f, "{refusal}"),
             ManifestError::Signing(e) => write!(f, "{e}"),
             ManifestError::Output(e) => write!(f, "{e}"),
             ManifestError::Io { path, .. } => write!(f, "{}", path.display()),

@@ -1,45 +1,4 @@
-//! Capgo delta (manifest) updates, `spec/v2.md` section 9: a bundle shipped as individually
-//! encrypted files plus a manifest of `{file_name, file_hash, download_url}` entries.
-//!
-//! - Producer: [`scan`] walks a built web folder as `@capgo/cli` does, [`create`] compresses
-//!   (Brotli), encrypts and signs every file and writes the encrypted files and
-//!   `manifest.json`, in a staging folder that gets its name only when complete. Signing runs
-//!   on all cores and signs each distinct SHA-256 once ([`sign_checksums`]).
-//! - Device: [`Manifest::parse`] checks a received manifest against [`Limits`] and the name
-//!   rules of `otaseal_wire::manifest` before anything else, and [`apply`] decrypts,
-//!   decompresses (bounded) and verifies every file into a staging folder that replaces the
-//!   destination only when every file verified.
-//!
-//! ```
-//! use otaseal_keys::{KeySize, Limits, PrivateKey};
-//! use otaseal_manifest::{self as manifest, ApplyOptions, CreateOptions, Manifest};
-//!
-//! let key = PrivateKey::generate(KeySize::Rsa2048)?;
-//! let tmp = tempfile::tempdir()?;
-//! let dist = tmp.path().join("dist");
-//! std::fs::create_dir_all(dist.join("assets"))?;
-//! std::fs::write(dist.join("index.html"), b"<html></html>")?;
-//! std::fs::write(dist.join("assets/app.js"), "console.log(1);\n".repeat(1000))?;
-//!
-//! let out = tmp.path().join("out");
-//! let created = manifest::create(&dist, &out, &key, &CreateOptions::new("https://cdn.example/v1/"))?;
-//! assert_eq!(created.manifest.entries().len(), 2);
-//! assert_eq!(created.brotli_files, 1); // app.js is >= 8192 bytes and compresses
-//!
-//! let json = std::fs::read(out.join(manifest::MANIFEST_FILE))?;
-//! let parsed = Manifest::parse(&json, &Limits::default())?;
-//! let dest = tmp.path().join("www");
-//! manifest::apply(
-//!     &parsed,
-//!     &out.join(manifest::FILES_DIR),
-//!     &dest,
-//!     key.public_key(),
-//!     &created.iv_session_key,
-//!     &ApplyOptions::default(),
-//! )?;
-//! assert_eq!(std::fs::read(dest.join("index.html"))?, b"<html></html>");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -137,12 +96,12 @@ impl Manifest {
             names
                 .insert(&name)
                 .map_err(|d| ManifestError::duplicate(&e.file_name, d))?;
-            let signed = SignedChecksum::parse(&e.file_hash, limits).map_err(|source| {
-                ManifestError::FileHash {
+            let signed = e
+                .signed_file_hash(limits)
+                .map_err(|source| ManifestError::FileHash {
                     name: error::display_name(&e.file_name),
                     source: source.into(),
-                }
-            })?;
+                })?;
             checked.push(Checked { name, signed });
         }
         Ok(Self { entries, checked })

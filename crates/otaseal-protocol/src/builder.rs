@@ -5,9 +5,11 @@
 use otaseal_wire::{IvSessionKey, Limits, SignedChecksum};
 use serde_json::Map;
 
+use otaseal_wire::manifest::ManifestEntry;
+
 use crate::error::{ValidationError, ValidationErrors};
 use crate::grammar::{UrlScheme, http_url};
-use crate::response::{ManifestEntry, UpdateAvailable};
+use crate::response::UpdateAvailable;
 
 /// The update-available response for a V2 bundle (`spec/protocol.md` section 6).
 ///
@@ -16,8 +18,8 @@ use crate::response::{ManifestEntry, UpdateAvailable};
 ///   bundle pass a placeholder such as Capgo's `https://404.capgo.app/no.zip`: Android refuses
 ///   an update without a URL;
 /// - `session_key` and `checksum`: the envelope's outputs for this bundle;
-/// - `manifest`: the files of a delta update ([`ManifestEntry::signed`]), or empty. Their
-///   `download_url`s MUST be `https` too.
+/// - `manifest`: the files of a delta update (a [`ManifestEntry`] per file, whose `file_hash`
+///   is the file's [`SignedChecksum`]), or empty. Their `download_url`s MUST be `https` too.
 ///
 /// The result has `session_key`, `checksum` and, when not empty, `manifest`, in Capgo's field
 /// order, and passes [`UpdateAvailable::validate`].
@@ -30,7 +32,7 @@ use crate::response::{ManifestEntry, UpdateAvailable};
 /// let key = IvSessionKey::new([7; 16], vec![0x42; 256]);
 /// let checksum = SignedChecksum::new(ChecksumFormat::Hex, vec![0x17; 256]);
 /// let file = SignedChecksum::new(ChecksumFormat::Hex, vec![0x18; 256]);
-/// let manifest = vec![ManifestEntry::signed("index.html", &file, "https://cdn.example.com/f/1")];
+/// let manifest = vec![ManifestEntry::new("index.html", file.to_string(), "https://cdn.example.com/f/1")];
 /// let u = v2_update_response("1.0.1", "https://cdn.example.com/b.zip", &key, &checksum, manifest, &limits)?;
 /// assert_eq!(u.iv_session_key(&limits).unwrap(), Some(key.clone()));
 /// assert_eq!(u.signed_checksum(&limits).unwrap(), checksum);
@@ -58,9 +60,7 @@ pub fn v2_update_response(
         });
     }
     for (i, e) in manifest.iter().enumerate() {
-        if let Some(u) = e.download_url.as_deref()
-            && http_url(u) != Some(UrlScheme::Https)
-        {
+        if http_url(&e.download_url) != Some(UrlScheme::Https) {
             https_errors.push(ValidationError::NotHttpsUrl {
                 field: format!("manifest[{i}].download_url"),
             });
@@ -102,15 +102,7 @@ mod tests {
         SignedChecksum::new(ChecksumFormat::Hex, vec![3; len])
     }
 
-    fn rules(r: Result<UpdateAvailable, ValidationErrors>) -> Vec<String> {
-        match r {
-            Ok(_) => vec![],
-            Err(e) => e
-                .iter()
-                .map(|e| format!("{} {}", e.field(), e.rule()))
-                .collect(),
-        }
-    }
+    use crate::error::field_rules as rules;
 
     #[test]
     fn builds_valid_responses() {
@@ -145,8 +137,8 @@ mod tests {
             ["url https_url", "version non_empty", "checksum same_key"]
         );
         let manifest = vec![
-            ManifestEntry::signed("index.html", &sum(256), "http://h/1"),
-            ManifestEntry::signed("../x", &sum(256), "https://h/2"),
+            ManifestEntry::new("index.html", sum(256).to_string(), "http://h/1"),
+            ManifestEntry::new("../x", sum(256).to_string(), "https://h/2"),
         ];
         assert_eq!(
             rules(v2_update_response(

@@ -4,14 +4,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use otaseal_wire::Limits;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::check::{Checker, Req, read_document};
-use crate::device::{DeviceInfo, Profile, check_info};
+use crate::device::{DeviceInfo, Profile};
 use crate::error::{ValidationError, ValidationErrors};
-use crate::message::{self, message_methods};
-use crate::response::{ErrorResponse, check_error_response};
+use crate::read::{self, Reader, Req, Rule, message_methods};
+use crate::response::ErrorResponse;
 
 /// The four uses of the channel endpoint, each with its own HTTP method.
 ///
@@ -109,45 +108,18 @@ impl FromStr for ChannelMethod {
 /// assert_eq!((e.first().field(), e.first().rule()), ("channel", "required"));
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ChannelRequest {
     /// The device info object.
     #[serde(flatten)]
     pub info: DeviceInfo,
     /// The channel to set (POST only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// Unknown fields, in the order they were read.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-fn check_channel_body(c: &mut Checker<'_>, v: &Value, method: ChannelMethod) {
-    let Some(o) = c.object(v) else { return };
-    check_info(c, o, Profile::Channel);
-    let req = if method == ChannelMethod::Set {
-        Req::NonEmpty
-    } else {
-        Req::Optional
-    };
-    c.string(o, "channel", req);
-}
-
-fn check_set(c: &mut Checker<'_>, v: &Value) {
-    check_channel_body(c, v, ChannelMethod::Set);
-}
-
-fn check_get(c: &mut Checker<'_>, v: &Value) {
-    check_channel_body(c, v, ChannelMethod::Get);
-}
-
-fn request_check(method: ChannelMethod) -> message::CheckFn {
-    match method {
-        ChannelMethod::Set => check_set,
-        ChannelMethod::Get | ChannelMethod::Delete => check_get,
-        ChannelMethod::List => check_list_query,
-    }
 }
 
 impl ChannelRequest {
@@ -170,8 +142,31 @@ impl ChannelRequest {
         }
     }
 
-    /// Parses and validates the body of a `method` request (`set`, `get` or `delete`; a
-    /// `list` request has no body, see [`ChannelListQuery`]).
+    /// Reads a body with the rules of `method`: the info object's "channel" column of
+    /// `spec/protocol.md` section 3.1, and a non-empty `channel` for `set`.
+    fn read_for(r: &mut Reader<'_>, v: Value, method: ChannelMethod) -> Option<Self> {
+        let mut extra = r.object(v)?;
+        let info = DeviceInfo::read_fields(r, &mut extra, Profile::Channel);
+        let req = if method == ChannelMethod::Set {
+            Req::NonEmpty
+        } else {
+            Req::Optional
+        };
+        let channel = r.take(&mut extra, "channel", req, Rule::Any);
+        Some(Self {
+            info,
+            channel,
+            extra,
+        })
+    }
+
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        Self::read_for(r, v, ChannelMethod::Get)
+    }
+
+    /// Parses and validates the body of a `method` request (`set`, `get` or `delete`). A
+    /// `list` request has no body: its query parameters are a [`ChannelListQuery`]; here its
+    /// info object is read as for `get`.
     ///
     /// # Errors
     /// Every rule the document breaks, each naming its field.
@@ -180,7 +175,7 @@ impl ChannelRequest {
         method: ChannelMethod,
         limits: &Limits,
     ) -> Result<Self, ValidationErrors> {
-        message::parse_strict(bytes, limits, request_check(method))
+        read::parse(bytes, limits, |r, v| Self::read_for(r, v, method))
     }
 
     /// Reads a body leniently: size, syntax and the JSON types of known fields.
@@ -188,7 +183,7 @@ impl ChannelRequest {
     /// # Errors
     /// The structural errors.
     pub fn from_json(bytes: &[u8], limits: &Limits) -> Result<Self, ValidationErrors> {
-        message::parse_lenient(bytes, limits, check_get)
+        read::from_json(bytes, limits, Self::read)
     }
 
     /// Checks every rule of a `method` request.
@@ -199,7 +194,7 @@ impl ChannelRequest {
         if method == ChannelMethod::List {
             return ChannelListQuery::from_info(&self.info).validate(limits);
         }
-        message::validate_typed(self, limits, request_check(method))
+        read::validate(self, limits, |r, v| Self::read_for(r, v, method))
     }
 
     /// The canonical JSON text.
@@ -207,7 +202,7 @@ impl ChannelRequest {
     /// # Errors
     /// Never for values of this crate; see [`to_canonical_json`](crate::to_canonical_json).
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
-        message::to_canonical_json(self)
+        read::to_canonical_json(self)
     }
 }
 
@@ -229,7 +224,7 @@ impl ChannelRequest {
 /// assert_eq!(q.to_info(&Limits::default())?.is_prod, Some(true));
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct ChannelListQuery {
     /// The parameters, in order. Valid queries hold strings only.
@@ -270,55 +265,56 @@ impl ChannelListQuery {
     /// # Errors
     /// The rules the query breaks, as [`validate`](Self::validate) reports them.
     pub fn to_info(&self, limits: &Limits) -> Result<DeviceInfo, ValidationErrors> {
-        self.validate(limits)?;
-        let converted = Value::Object(query_to_body(&self.params));
-        serde_json::from_value(converted).map_err(|e| {
-            ValidationErrors::one(ValidationError::Shape {
-                message: e.to_string(),
-            })
+        read::validate(self, limits, Self::read)?;
+        read::from_value(Value::Object(self.params.clone()), limits, |r, v| {
+            let params = r.object(v)?;
+            let mut body = query_to_body(r, params);
+            Some(DeviceInfo::read_fields(r, &mut body, Profile::Channel))
         })
+    }
+
+    /// Reads the parameters: every value a string, `is_emulator` and `is_prod` `"true"` or
+    /// `"false"`; then the info object they encode, with the rules of a channel body.
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        let params = r.object(v)?;
+        let mut body = query_to_body(r, params.clone());
+        DeviceInfo::read_fields(r, &mut body, Profile::Channel);
+        r.take::<String>(&mut body, "channel", Req::Optional, Rule::Any);
+        Some(Self { params })
     }
 }
 
-/// The query as a JSON body: `"true"`/`"false"` become booleans for the boolean fields; other
-/// values are left as they are.
-fn query_to_body(params: &Map<String, Value>) -> Map<String, Value> {
-    params
-        .iter()
-        .map(|(k, v)| {
-            let v = match (QUERY_BOOLEANS.contains(&k.as_str()), v.as_str()) {
-                (true, Some("true")) => Value::Bool(true),
-                (true, Some("false")) => Value::Bool(false),
-                _ => v.clone(),
-            };
-            (k.clone(), v)
-        })
-        .collect()
-}
-
-fn check_list_query(c: &mut Checker<'_>, v: &Value) {
-    let Some(o) = c.object(v) else { return };
+/// The query as a JSON body: `"true"` and `"false"` become booleans for the boolean fields.
+/// A parameter that is not a string, or a boolean field that is neither, is reported and left
+/// out.
+fn query_to_body(r: &mut Reader<'_>, params: Map<String, Value>) -> Map<String, Value> {
     let mut body = Map::new();
-    for (k, v) in o {
+    for (k, v) in params {
         let Value::String(s) = v else {
-            c.wrong_type(k, "a string (query parameter)");
+            r.wrong_type(&k, "a string (query parameter)");
             continue;
         };
         let value = if QUERY_BOOLEANS.contains(&k.as_str()) {
-            if !c.one_of(k, s, &["true", "false"]) {
-                continue;
+            match s.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => {
+                    let field = r.path(&k);
+                    r.push(ValidationError::NotOneOf {
+                        field,
+                        value: s,
+                        allowed: &["true", "false"],
+                    });
+                    continue;
+                }
             }
-            Value::Bool(s == "true")
         } else {
-            v.clone()
+            Value::String(s)
         };
-        body.insert(k.clone(), value);
+        body.insert(k, value);
     }
-    check_info(c, &body, Profile::Channel);
-    c.string(&body, "channel", Req::Optional);
+    body
 }
-
-message_methods!(ChannelListQuery, check_list_query, "a channel list query");
 
 /// A `set` or `delete` success: `{"status": "ok"}`, with `allowSet: true` from plugin
 /// 5.34 / 6.34 / 7.34 / 8.0 on (the plugin then stores the channel locally); `unset: true`
@@ -332,20 +328,20 @@ message_methods!(ChannelListQuery, check_list_query, "a channel list query");
 /// assert_eq!(r.to_json().unwrap(), "{\n  \"status\": \"ok\",\n  \"allowSet\": true\n}\n");
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ChannelStatus {
     /// `ok`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Whether the device may set its channel itself.
-    #[serde(rename = "allowSet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allowSet", skip_serializing_if = "Option::is_none")]
     pub allow_set: Option<bool>,
     /// Clear the stored channel (a public channel was requested).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unset: Option<bool>,
     /// A human-readable note.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Unknown fields, in the order they were read.
     #[serde(flatten)]
@@ -362,6 +358,18 @@ impl ChannelStatus {
             ..Self::default()
         }
     }
+
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        use Req::{Optional, Required};
+        let mut o = r.object(v)?;
+        Some(Self {
+            status: r.take(&mut o, "status", Required, Rule::OneOf(&["ok"])),
+            allow_set: r.take(&mut o, "allowSet", Optional, Rule::Any),
+            unset: r.take(&mut o, "unset", Optional, Rule::Any),
+            message: r.take(&mut o, "message", Optional, Rule::Any),
+            extra: o,
+        })
+    }
 }
 
 /// A `get` success: the device's channel and whether it is an override.
@@ -372,17 +380,17 @@ impl ChannelStatus {
 /// let c = ChannelCurrent::new("production", false, Some(true));
 /// assert_eq!(c.status.as_deref(), Some("default"));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ChannelCurrent {
     /// The channel name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// `override` or `default`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Whether the device may set its channel itself.
-    #[serde(rename = "allowSet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "allowSet", skip_serializing_if = "Option::is_none")]
     pub allow_set: Option<bool>,
     /// Unknown fields, in the order they were read.
     #[serde(flatten)]
@@ -400,6 +408,22 @@ impl ChannelCurrent {
             extra: Map::new(),
         }
     }
+
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        use Req::{NonEmpty, Optional, Required};
+        let mut o = r.object(v)?;
+        Some(Self {
+            channel: r.take(&mut o, "channel", NonEmpty, Rule::Any),
+            status: r.take(
+                &mut o,
+                "status",
+                Required,
+                Rule::OneOf(&["override", "default"]),
+            ),
+            allow_set: r.take(&mut o, "allowSet", Optional, Rule::Any),
+            extra: o,
+        })
+    }
 }
 
 /// One channel of a `list` answer. Android requires a numeric `id`.
@@ -412,20 +436,20 @@ impl ChannelCurrent {
 /// assert!(list.to_json().unwrap().contains("\"allow_self_set\": false"));
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ChannelInfo {
     /// The channel's numeric id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<u64>,
     /// Its name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether it is public.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
     /// Whether devices may set themselves to it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_self_set: Option<bool>,
     /// Unknown fields, in the order they were read.
     #[serde(flatten)]
@@ -443,6 +467,19 @@ impl ChannelInfo {
             allow_self_set: Some(allow_self_set),
             extra: Map::new(),
         }
+    }
+
+    /// Every field is required; Android rejects a channel without a numeric `id`.
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        use Req::{NonEmpty, Required};
+        let mut o = r.object(v)?;
+        Some(Self {
+            id: r.take(&mut o, "id", Required, Rule::Any),
+            name: r.take(&mut o, "name", NonEmpty, Rule::Any),
+            public: r.take(&mut o, "public", Required, Rule::Any),
+            allow_self_set: r.take(&mut o, "allow_self_set", Required, Rule::Any),
+            extra: o,
+        })
     }
 }
 
@@ -480,84 +517,32 @@ fn is_error_body(v: &Value, method: ChannelMethod) -> bool {
     v.get("error").is_some() || (method == ChannelMethod::Set && v.get("kind").is_some())
 }
 
-fn check_status(c: &mut Checker<'_>, v: &Value) {
-    let Some(o) = c.object(v) else { return };
-    if let Some(s) = c.string(o, "status", Req::Required) {
-        c.one_of("status", s, &["ok"]);
-    }
-    c.boolean(o, "allowSet", Req::Optional);
-    c.boolean(o, "unset", Req::Optional);
-    c.string(o, "message", Req::Optional);
-}
-
-fn check_current(c: &mut Checker<'_>, v: &Value) {
-    let Some(o) = c.object(v) else { return };
-    c.string(o, "channel", Req::NonEmpty);
-    if let Some(s) = c.string(o, "status", Req::Required) {
-        c.one_of("status", s, &["override", "default"]);
-    }
-    c.boolean(o, "allowSet", Req::Optional);
-}
-
-fn check_list(c: &mut Checker<'_>, v: &Value) {
-    let Value::Array(items) = v else {
-        let field = c.here();
-        c.push(ValidationError::WrongType {
-            field,
-            expected: "an array of channels",
-        });
-        return;
-    };
-    for (i, item) in items.iter().enumerate() {
-        c.nested(&format!("[{i}]"), |c| {
-            let Some(o) = c.object(item) else { return };
-            c.uint(o, "id", Req::Required);
-            c.string(o, "name", Req::NonEmpty);
-            c.boolean(o, "public", Req::Required);
-            c.boolean(o, "allow_self_set", Req::Required);
-        });
-    }
-}
-
-fn check_error(c: &mut Checker<'_>, v: &Value) {
-    if let Some(o) = c.object(v) {
-        check_error_response(c, o);
-    }
-}
-
-fn response_check(v: &Value, method: ChannelMethod) -> message::CheckFn {
-    if is_error_body(v, method) {
-        return check_error;
-    }
-    match method {
-        ChannelMethod::Set | ChannelMethod::Delete => check_status,
-        ChannelMethod::Get => check_current,
-        ChannelMethod::List => check_list,
-    }
-}
-
 impl ChannelResponse {
-    fn typed(value: Value, method: ChannelMethod) -> Result<Self, ValidationErrors> {
-        let shape = |e: serde_json::Error| {
-            ValidationErrors::one(ValidationError::Shape {
-                message: e.to_string(),
-            })
-        };
-        if is_error_body(&value, method) {
-            return serde_json::from_value(value)
-                .map(ChannelResponse::Error)
-                .map_err(shape);
-        }
-        match method {
-            ChannelMethod::Set | ChannelMethod::Delete => serde_json::from_value(value)
-                .map(ChannelResponse::Status)
-                .map_err(shape),
-            ChannelMethod::Get => serde_json::from_value(value)
-                .map(ChannelResponse::Current)
-                .map_err(shape),
-            ChannelMethod::List => serde_json::from_value(value)
-                .map(ChannelResponse::List)
-                .map_err(shape),
+    /// Reads a response to a `method` request: an error body, or the success of `method`.
+    fn read_for(r: &mut Reader<'_>, v: Value, method: ChannelMethod) -> Option<Self> {
+        let success = (!is_error_body(&v, method)).then_some(method);
+        Self::read_as(r, v, success)
+    }
+
+    /// Reads the success of a `method` request, or with `None` an error body.
+    fn read_as(r: &mut Reader<'_>, v: Value, success: Option<ChannelMethod>) -> Option<Self> {
+        match success {
+            None => ErrorResponse::read(r, v).map(ChannelResponse::Error),
+            Some(ChannelMethod::Set | ChannelMethod::Delete) => {
+                ChannelStatus::read(r, v).map(ChannelResponse::Status)
+            }
+            Some(ChannelMethod::Get) => ChannelCurrent::read(r, v).map(ChannelResponse::Current),
+            Some(ChannelMethod::List) => {
+                let items: Vec<Value> = r.value_as(v, "an array of channels")?;
+                let channels = items
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| {
+                        r.nested(&format!("[{i}]"), |r| ChannelInfo::read(r, item))
+                    })
+                    .collect();
+                Some(ChannelResponse::List(channels))
+            }
         }
     }
 
@@ -570,9 +555,7 @@ impl ChannelResponse {
         method: ChannelMethod,
         limits: &Limits,
     ) -> Result<Self, ValidationErrors> {
-        let value = read_document(bytes, limits)?;
-        message::check_value(&value, limits, response_check(&value, method))?;
-        Self::typed(value, method)
+        read::parse(bytes, limits, |r, v| Self::read_for(r, v, method))
     }
 
     /// Reads a response to a `method` request leniently: size, syntax and JSON types.
@@ -584,18 +567,7 @@ impl ChannelResponse {
         method: ChannelMethod,
         limits: &Limits,
     ) -> Result<Self, ValidationErrors> {
-        let value = read_document(bytes, limits)?;
-        let mut c = Checker::new(limits);
-        response_check(&value, method)(&mut c, &value);
-        let structural = c
-            .into_errors()
-            .into_iter()
-            .filter(ValidationError::is_structural)
-            .collect();
-        if let Some(e) = ValidationErrors::from_vec(structural) {
-            return Err(e);
-        }
-        Self::typed(value, method)
+        read::from_json(bytes, limits, |r, v| Self::read_for(r, v, method))
     }
 
     /// Checks every rule of the response.
@@ -603,13 +575,13 @@ impl ChannelResponse {
     /// # Errors
     /// Every rule the message breaks, each naming its field.
     pub fn validate(&self, limits: &Limits) -> Result<(), ValidationErrors> {
-        let check: message::CheckFn = match self {
-            ChannelResponse::Status(_) => check_status,
-            ChannelResponse::Current(_) => check_current,
-            ChannelResponse::List(_) => check_list,
-            ChannelResponse::Error(_) => check_error,
+        let success = match self {
+            ChannelResponse::Status(_) => Some(ChannelMethod::Set),
+            ChannelResponse::Current(_) => Some(ChannelMethod::Get),
+            ChannelResponse::List(_) => Some(ChannelMethod::List),
+            ChannelResponse::Error(_) => None,
         };
-        message::validate_typed(self, limits, check)
+        read::validate(self, limits, |r, v| Self::read_as(r, v, success))
     }
 
     /// The canonical JSON text.
@@ -617,13 +589,17 @@ impl ChannelResponse {
     /// # Errors
     /// Never for values of this crate; see [`to_canonical_json`](crate::to_canonical_json).
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
-        message::to_canonical_json(self)
+        read::to_canonical_json(self)
     }
 }
+
+message_methods!(ChannelListQuery: "a channel list query");
+read::deserialize_by_reading!(ChannelRequest, ChannelStatus, ChannelCurrent, ChannelInfo);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::field_rules;
     use serde_json::json;
 
     fn body() -> Value {
@@ -640,18 +616,11 @@ mod tests {
 
     fn rules(v: &Value, m: ChannelMethod) -> Vec<String> {
         let bytes = serde_json::to_vec(v).unwrap();
-        let r = if m == ChannelMethod::List {
-            ChannelListQuery::parse(&bytes, &Limits::DEFAULT).map(|_| ())
+        field_rules(if m == ChannelMethod::List {
+            ChannelListQuery::parse(&bytes, &Limits::DEFAULT).map(drop)
         } else {
-            ChannelRequest::parse(&bytes, m, &Limits::DEFAULT).map(|_| ())
-        };
-        match r {
-            Ok(()) => vec![],
-            Err(e) => e
-                .iter()
-                .map(|e| format!("{} {}", e.field(), e.rule()))
-                .collect(),
-        }
+            ChannelRequest::parse(&bytes, m, &Limits::DEFAULT).map(drop)
+        })
     }
 
     #[test]

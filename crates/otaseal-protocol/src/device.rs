@@ -1,84 +1,31 @@
 //! The device "info object" that every request carries, and the `/updates` request.
 
-use std::fmt;
-use std::str::FromStr;
-
 use otaseal_wire::{KeyId, WireError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::check::{Checker, Req};
-use crate::error::ValidationError;
-use crate::grammar::{
-    fix_semver, is_app_id, is_uuid, plugin_version_ok, std_semver_parse, version_build_ok,
-};
-use crate::message::message_methods;
+use crate::open_enum::open_enum;
+use crate::read::{Reader, Req, Rule, message_methods};
+use crate::value::{AppId, DeviceId, PluginVersion, VersionBuild, VersionName};
 
-/// The platforms of the update and channel endpoints.
-///
-/// ```
-/// use otaseal_protocol::Platform;
-///
-/// let p: Platform = "android".parse().unwrap();
-/// assert_eq!(p, Platform::Android);
-/// assert_eq!(Platform::Ios.as_str(), "ios");
-/// assert!("windows".parse::<Platform>().is_err());
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Platform {
-    /// `ios`
-    Ios,
-    /// `android`
-    Android,
-    /// `electron` (accepted by the backend; no Capacitor plugin sends it).
-    Electron,
-}
-
-impl Platform {
-    /// The values the backend accepts, in its order.
-    pub const ALL: [&'static str; 3] = ["ios", "android", "electron"];
-
-    /// The wire value.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Platform::Ios => "ios",
-            Platform::Android => "android",
-            Platform::Electron => "electron",
-        }
-    }
-}
-
-impl fmt::Display for Platform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A string that is not `ios`, `android` or `electron`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct UnknownPlatform;
-
-impl fmt::Display for UnknownPlatform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("platform is not one of ios, android, electron")
-    }
-}
-
-impl std::error::Error for UnknownPlatform {}
-
-impl FromStr for Platform {
-    type Err = UnknownPlatform;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "ios" => Ok(Platform::Ios),
-            "android" => Ok(Platform::Android),
-            "electron" => Ok(Platform::Electron),
-            _ => Err(UnknownPlatform),
-        }
+open_enum! {
+    /// The `platform` of a device: an open enum. Update and channel requests require a known
+    /// platform; stats accept any string, which reads as [`Unknown`](Platform::Unknown) and is
+    /// written back unchanged.
+    ///
+    /// ```
+    /// use otaseal_protocol::Platform;
+    ///
+    /// assert_eq!(Platform::parse("android"), Platform::Android);
+    /// assert_eq!(Platform::Ios.as_str(), "ios");
+    /// assert!(!Platform::parse("windows").is_known());
+    /// assert_eq!(Platform::KNOWN, ["ios", "android", "electron"]);
+    /// ```
+    pub enum Platform {
+        Ios => "ios",
+        Android => "android",
+        /// Accepted by the backend; no Capacitor plugin sends it.
+        Electron => "electron",
     }
 }
 
@@ -106,55 +53,52 @@ impl FromStr for Platform {
 /// assert_eq!(info.key_id()?, None);
 /// # Ok::<(), otaseal_wire::WireError>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct DeviceInfo {
-    /// `ios`, `android` or `electron` ([`Platform`]); any string in stats.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
-    /// The device's UUID (the backend lower-cases it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `ios`, `android` or `electron`; any string in stats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    /// The device's UUID (the backend lower-cases it); rule: [`DeviceId`].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
-    /// The app id, reverse-domain (`com.example.app`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The app id, reverse-domain (`com.example.app`); rule: [`AppId`].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
     /// The id the app set with `setCustomId` (may be empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
     /// The native version: Android `versionName`, iOS `CFBundleShortVersionString`, or the
-    /// config's `version`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// config's `version`; rule in update requests: [`VersionBuild`].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_build: Option<String>,
     /// Android's long version code, iOS `CFBundleVersion`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_code: Option<String>,
     /// The OS version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_os: Option<String>,
-    /// The current bundle's version; `builtin` for the bundle shipped in the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The current bundle's version; `builtin` for the bundle shipped in the app; rule in
+    /// update requests: [`VersionName`].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_name: Option<String>,
-    /// The plugin's version, such as `8.51.14`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The plugin's version, such as `8.51.14`; rule in update requests: [`PluginVersion`].
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin_version: Option<String>,
     /// Whether the device is an emulator (the backend assumes `false` when absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_emulator: Option<bool>,
     /// Whether the app is a production build (the backend assumes `true` when absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_prod: Option<bool>,
     /// The store or installer the app came from (Android only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub install_source: Option<String>,
     /// The configured or persisted default channel (`defaultChannel` on the wire).
-    #[serde(
-        rename = "defaultChannel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultChannel", skip_serializing_if = "Option::is_none")]
     pub default_channel: Option<String>,
     /// Capgo's 20-character hint of the app's public key, sent when a key is configured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
 }
 
@@ -170,7 +114,7 @@ impl DeviceInfo {
         plugin_version: impl Into<String>,
     ) -> Self {
         Self {
-            platform: Some(platform.as_str().to_owned()),
+            platform: Some(platform),
             app_id: Some(app_id.into()),
             device_id: Some(device_id.into()),
             version_name: Some(version_name.into()),
@@ -180,10 +124,10 @@ impl DeviceInfo {
         }
     }
 
-    /// The platform, when it is one of [`Platform`].
+    /// The platform, when it is a known one.
     #[must_use]
     pub fn platform(&self) -> Option<Platform> {
-        self.platform.as_deref()?.parse().ok()
+        self.platform.clone().filter(Platform::is_known)
     }
 
     /// The `key_id` as a [`KeyId`]; `None` when absent or empty.
@@ -208,11 +152,73 @@ impl DeviceInfo {
     }
 
     /// `version_build` after Capgo's `fixSemver` (`1` becomes `1.0.0`, `builtin` and `unknown`
-    /// become `0.0.0`), when the result is a version the backend parses.
+    /// become `0.0.0`), when it is a [`VersionBuild`].
     #[must_use]
     pub fn version_build_semver(&self) -> Option<String> {
-        let fixed = fix_semver(self.version_build.as_deref()?);
-        std_semver_parse(&fixed).map(|_| fixed.into_owned())
+        let build = VersionBuild::try_from(self.version_build.as_deref()?).ok()?;
+        Some(build.semver().into_owned())
+    }
+
+    /// Reads the info fields of `o` with the rules of `profile` (`spec/protocol.md` section
+    /// 3.1), in field order, and removes them from `o`.
+    pub(crate) fn read_fields(
+        r: &mut Reader<'_>,
+        o: &mut Map<String, Value>,
+        profile: Profile,
+    ) -> Self {
+        use Req::{Optional, Required};
+        let (update, stats) = (profile == Profile::Update, profile == Profile::Stats);
+        // Which fields are required, and which values are checked, differ per endpoint: these
+        // are Capgo's `updateRequestSchema`, `statsRequestSchema` and
+        // `channelSelfRequestSchema`.
+        let when = |yes: bool, rule: Rule<'static>| if yes { rule } else { Rule::Any };
+        Self {
+            platform: r.take(
+                o,
+                "platform",
+                Required,
+                when(!stats, Rule::OneOf(Platform::KNOWN)),
+            ),
+            device_id: r.take(o, "device_id", Required, Rule::Value(DeviceId::check)),
+            app_id: r.take(o, "app_id", Required, Rule::Value(AppId::check)),
+            custom_id: r.take(o, "custom_id", Optional, when(stats, Rule::MaxUtf16(36))),
+            version_build: r.take(
+                o,
+                "version_build",
+                if stats { Optional } else { Required },
+                when(update, Rule::Value(VersionBuild::check)),
+            ),
+            version_code: r.take(o, "version_code", Optional, Rule::Any),
+            version_os: r.take(
+                o,
+                "version_os",
+                if stats { Required } else { Optional },
+                Rule::Any,
+            ),
+            version_name: r.take(
+                o,
+                "version_name",
+                Required,
+                when(update, Rule::Value(VersionName::check)),
+            ),
+            plugin_version: r.take(
+                o,
+                "plugin_version",
+                if update { Required } else { Optional },
+                when(update, Rule::Value(PluginVersion::check)),
+            ),
+            is_emulator: r.take(o, "is_emulator", Optional, Rule::Any),
+            is_prod: r.take(o, "is_prod", Optional, Rule::Any),
+            install_source: r.take(o, "install_source", Optional, Rule::MaxUtf16(64)),
+            default_channel: r.take(o, "defaultChannel", Optional, Rule::Any),
+            key_id: r.take(o, "key_id", Optional, Rule::MaxUtf16(20)),
+        }
+    }
+
+    /// Reads an info object on its own, with the rules of stats (the most lenient).
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        let mut o = r.object(v)?;
+        Some(Self::read_fields(r, &mut o, Profile::Stats))
     }
 }
 
@@ -222,80 +228,6 @@ pub(crate) enum Profile {
     Update,
     Stats,
     Channel,
-}
-
-/// The info-object rules of `spec/protocol.md` section 5.1, in field order.
-pub(crate) fn check_info(c: &mut Checker<'_>, o: &Map<String, Value>, p: Profile) {
-    if let Some(s) = c.string(o, "platform", Req::Required)
-        && p != Profile::Stats
-    {
-        c.one_of("platform", s, &Platform::ALL);
-    }
-    if let Some(s) = c.string(o, "device_id", Req::Required)
-        && c.max_js_len("device_id", s, 36)
-        && !is_uuid(s)
-    {
-        let field = c.path("device_id");
-        c.push(ValidationError::NotUuid { field });
-    }
-    if let Some(s) = c.string(o, "app_id", Req::Required)
-        && !is_app_id(s)
-    {
-        let field = c.path("app_id");
-        c.push(ValidationError::NotAppId { field });
-    }
-    if let Some(s) = c.string(o, "custom_id", Req::Optional)
-        && p == Profile::Stats
-    {
-        c.max_js_len("custom_id", s, 36);
-    }
-    let build_req = match p {
-        Profile::Update => Req::NonEmpty,
-        Profile::Stats => Req::Optional,
-        Profile::Channel => Req::Required,
-    };
-    if let Some(s) = c.string(o, "version_build", build_req)
-        && p == Profile::Update
-        && !s.is_empty()
-        && !version_build_ok(s)
-    {
-        let field = c.path("version_build");
-        c.push(ValidationError::NotVersionBuild { field });
-    }
-    c.string(o, "version_code", Req::Optional);
-    let os_req = if p == Profile::Stats {
-        Req::Required
-    } else {
-        Req::Optional
-    };
-    c.string(o, "version_os", os_req);
-    let name_req = if p == Profile::Update {
-        Req::NonEmpty
-    } else {
-        Req::Required
-    };
-    c.string(o, "version_name", name_req);
-    let plugin_req = if p == Profile::Update {
-        Req::Required
-    } else {
-        Req::Optional
-    };
-    if let Some(s) = c.string(o, "plugin_version", plugin_req)
-        && p == Profile::Update
-        && !plugin_version_ok(s)
-    {
-        let field = c.path("plugin_version");
-        c.push(ValidationError::NotSemver { field });
-    }
-    c.boolean(o, "is_emulator", Req::Optional);
-    c.boolean(o, "is_prod", Req::Optional);
-    if let Some(s) = c.string(o, "install_source", Req::Optional) {
-        c.max_js_len("install_source", s, 64);
-    }
-    c.string(o, "defaultChannel", Req::Optional);
-    if let Some(s) = c.string(o, "key_id", Req::Optional) {
-        c.max_js_len("key_id", s, 20);
-    }
 }
 
 /// The body of `POST {updateUrl}` (`spec/protocol.md` section 4.1): the info object, plus any
@@ -323,7 +255,7 @@ pub(crate) fn check_info(c: &mut Checker<'_>, o: &Map<String, Value>, p: Profile
 /// ]);
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct UpdateRequest {
     /// The device info object.
@@ -343,19 +275,21 @@ impl UpdateRequest {
             extra: Map::new(),
         }
     }
-}
 
-fn check_update_request(c: &mut Checker<'_>, v: &Value) {
-    if let Some(o) = c.object(v) {
-        check_info(c, o, Profile::Update);
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        let mut extra = r.object(v)?;
+        let info = DeviceInfo::read_fields(r, &mut extra, Profile::Update);
+        Some(Self { info, extra })
     }
 }
 
-message_methods!(UpdateRequest, check_update_request, "an update request");
+message_methods!(UpdateRequest: "an update request");
+crate::read::deserialize_by_reading!(DeviceInfo);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ValidationError;
     use otaseal_wire::Limits;
 
     fn valid() -> UpdateRequest {
@@ -401,7 +335,10 @@ mod tests {
     fn lenient_parsing_keeps_invalid_values() {
         let body = br#"{"platform":"windows","app_id":"nope"}"#;
         let r = UpdateRequest::from_json(body, &Limits::DEFAULT).unwrap();
-        assert_eq!(r.info.platform.as_deref(), Some("windows"));
+        assert_eq!(
+            r.info.platform.as_ref().map(Platform::as_str),
+            Some("windows")
+        );
         assert_eq!(r.info.platform(), None);
         assert!(r.validate(&Limits::DEFAULT).is_err());
         let wrong_type = br#"{"platform":7}"#;

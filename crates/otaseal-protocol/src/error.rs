@@ -1,6 +1,8 @@
 use std::fmt;
+use std::sync::Arc;
 
-use otaseal_wire::WireError;
+use otaseal_wire::manifest::{Duplicate, NameError};
+use otaseal_wire::{LimitExceeded, WireError};
 
 /// How a length limit is counted.
 ///
@@ -28,12 +30,139 @@ impl fmt::Display for LengthUnit {
     }
 }
 
+/// Why a string is not a valid value of one of the validating newtypes ([`AppId`](crate::AppId),
+/// [`DeviceId`](crate::DeviceId), [`VersionName`](crate::VersionName),
+/// [`VersionBuild`](crate::VersionBuild), [`PluginVersion`](crate::PluginVersion),
+/// [`HttpUrl`](crate::HttpUrl)).
+///
+/// Its `Display` is a predicate about the value, as a validator prints it after the field name.
+///
+/// ```
+/// use otaseal_protocol::{DeviceId, ValueError};
+///
+/// assert_eq!(DeviceId::try_from("nope").unwrap_err(), ValueError::NotUuid);
+/// assert_eq!(
+///     ValueError::NotUuid.to_string(),
+///     "is not a UUID (8-4-4-4-12 hex digits, at most 36 characters)"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// The string is empty.
+    Empty,
+    /// The string is longer than its limit.
+    TooLong {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+        /// How both are counted.
+        unit: LengthUnit,
+    },
+    /// Not a reverse-domain app id (`/^[a-z0-9]+(\.[\w-]+)+$/i`).
+    NotAppId,
+    /// Not a UUID in its 36-character text form.
+    NotUuid,
+    /// Not a version that Capgo's backend parses (strict `X.Y.Z`, or SemVer as `@std/semver`
+    /// parses it).
+    NotSemver,
+    /// Not SemVer even after Capgo's `fixSemver`.
+    NotVersionBuild,
+    /// Not an absolute `http` or `https` URL with a host, without userinfo or white space.
+    NotHttpUrl,
+}
+
+impl ValueError {
+    /// The error for the value of `field`.
+    pub(crate) fn at(self, field: String) -> ValidationError {
+        match self {
+            ValueError::Empty => ValidationError::Empty { field },
+            ValueError::TooLong { len, max, unit } => ValidationError::TooLong {
+                field,
+                len,
+                max,
+                unit,
+            },
+            ValueError::NotAppId => ValidationError::NotAppId { field },
+            ValueError::NotUuid => ValidationError::NotUuid { field },
+            ValueError::NotSemver => ValidationError::NotSemver { field },
+            ValueError::NotVersionBuild => ValidationError::NotVersionBuild { field },
+            ValueError::NotHttpUrl => ValidationError::NotHttpUrl { field },
+        }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueError::Empty => f.write_str("must not be empty"),
+            ValueError::TooLong { len, max, unit } => {
+                write!(f, "is {len} {unit} long, more than the limit of {max}")
+            }
+            ValueError::NotAppId => {
+                f.write_str("is not a reverse-domain app id (/^[a-z0-9]+(\\.[\\w-]+)+$/i)")
+            }
+            ValueError::NotUuid => {
+                f.write_str("is not a UUID (8-4-4-4-12 hex digits, at most 36 characters)")
+            }
+            ValueError::NotSemver => {
+                f.write_str("is not a version X.Y.Z (SemVer, as Capgo's backend parses it)")
+            }
+            ValueError::NotVersionBuild => f.write_str(
+                "is not a version, even after Capgo's fixSemver (\"1\" -> \"1.0.0\", \"1.2\" -> \"1.2.0\", builtin/unknown -> \"0.0.0\")",
+            ),
+            ValueError::NotHttpUrl => {
+                f.write_str("is not an absolute http(s) URL with a host and no white space")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// A JSON error of `serde_json`, shared so that [`ValidationError`] stays `Clone` and
+/// comparable. [`ValidationError::source`](std::error::Error::source) returns the
+/// `serde_json::Error` itself.
+#[derive(Clone, Debug)]
+pub struct JsonError(Arc<serde_json::Error>);
+
+impl JsonError {
+    /// The `serde_json` error, with its line and column.
+    #[must_use]
+    pub fn get(&self) -> &serde_json::Error {
+        &self.0
+    }
+}
+
+impl From<serde_json::Error> for JsonError {
+    fn from(e: serde_json::Error) -> Self {
+        Self(Arc::new(e))
+    }
+}
+
+impl PartialEq for JsonError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for JsonError {}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// One reason why a protocol message is not valid.
 ///
 /// Every variant names the JSON field it is about ([`field`](Self::field), a path such as
 /// `app_id`, `[2].device_id` or `manifest[0].file_hash`; `$` is the whole document) and the
 /// rule it breaks ([`rule`](Self::rule), a stable snake_case identifier listed in
-/// `spec/protocol.md` section 5).
+/// `spec/protocol.md` section 5). Where another error is the cause (a wire format, a manifest
+/// name, a limit, the JSON parser), the variant holds it and
+/// [`source`](std::error::Error::source) returns it.
 ///
 /// ```
 /// use otaseal_protocol::{Limits, UpdateRequest};
@@ -50,15 +179,19 @@ impl fmt::Display for LengthUnit {
 pub enum ValidationError {
     /// The document is longer than `Limits::max_json_len`; it was not parsed.
     TooLarge {
-        /// Length of the document in bytes.
-        len: usize,
-        /// The limit in bytes.
-        max: usize,
+        /// The length found and the limit.
+        error: LimitExceeded,
     },
     /// The document is not JSON.
     Syntax {
-        /// The parser's description, with line and column.
-        message: String,
+        /// The parser's error, with line and column.
+        error: JsonError,
+    },
+    /// A key appears twice in one JSON object: JSON parsers disagree on which value counts
+    /// (JavaScript's `JSON.parse` takes the last one), so a validator must not pick one.
+    DuplicateKey {
+        /// The path of the key.
+        field: String,
     },
     /// The value has the wrong JSON type.
     WrongType {
@@ -188,23 +321,28 @@ pub enum ValidationError {
         /// The kind found.
         found: String,
     },
-    /// A manifest `file_name` that could escape the bundle directory or is malformed.
+    /// A manifest `file_name` that `otaseal_wire::manifest::EntryName` refuses: it could
+    /// escape the bundle directory or is malformed.
     UnsafePath {
         /// The field.
         field: String,
-        /// What is wrong with it.
-        reason: &'static str,
+        /// The rule of `spec/v2.md` section 9.2 it breaks.
+        error: NameError,
     },
-    /// A manifest `file_name` that appears twice.
+    /// A manifest `file_name` that names the same file as an earlier entry (after Unicode NFC
+    /// normalisation and case folding), or uses an earlier entry's file as a folder (or the
+    /// other way round).
     DuplicateFileName {
-        /// The field (the second occurrence).
+        /// The field (the later occurrence).
         field: String,
+        /// Which earlier entry it collides with, and how.
+        error: Duplicate,
     },
-    /// The document passed every check but still does not fit the message type. Reported
-    /// instead of a panic; it means a check is missing and is a bug.
+    /// A message built in code could not be written as JSON. Cannot happen for the types of
+    /// this crate; reported instead of a panic.
     Shape {
-        /// The deserializer's description.
-        message: String,
+        /// The serializer's error.
+        error: JsonError,
     },
 }
 
@@ -231,7 +369,8 @@ impl ValidationError {
             ValidationError::TooLarge { .. }
             | ValidationError::Syntax { .. }
             | ValidationError::Shape { .. } => ROOT,
-            ValidationError::WrongType { field, .. }
+            ValidationError::DuplicateKey { field }
+            | ValidationError::WrongType { field, .. }
             | ValidationError::Missing { field }
             | ValidationError::Empty { field }
             | ValidationError::TooLong { field, .. }
@@ -251,7 +390,7 @@ impl ValidationError {
             | ValidationError::KeyMismatch { field, .. }
             | ValidationError::KindMismatch { field, .. }
             | ValidationError::UnsafePath { field, .. }
-            | ValidationError::DuplicateFileName { field } => field,
+            | ValidationError::DuplicateFileName { field, .. } => field,
         }
     }
 
@@ -261,7 +400,8 @@ impl ValidationError {
         match self {
             ValidationError::TooLarge { .. } => "max_json_len",
             ValidationError::Syntax { .. } => "json_syntax",
-            ValidationError::WrongType { .. } => "type",
+            ValidationError::DuplicateKey { .. } => "unique_key",
+            ValidationError::WrongType { .. } | ValidationError::Shape { .. } => "type",
             ValidationError::Missing { .. } => "required",
             ValidationError::Empty { .. } => "non_empty",
             ValidationError::TooLong { .. } => "max_length",
@@ -282,13 +422,13 @@ impl ValidationError {
             ValidationError::KindMismatch { .. } => "kind_matches_error",
             ValidationError::UnsafePath { .. } => "manifest_path",
             ValidationError::DuplicateFileName { .. } => "unique_file_name",
-            ValidationError::Shape { .. } => "type",
         }
     }
 
     /// Whether the error is about the shape of the document (too large, not JSON, a value of
     /// the wrong JSON type) rather than about a value. The lenient `from_json` constructors
-    /// fail only on these; they are the errors a device would also fail on.
+    /// fail on these (and on a manifest entry without one of its three fields, which cannot be
+    /// represented); they are the errors a device would also fail on.
     #[must_use]
     pub fn is_structural(&self) -> bool {
         matches!(
@@ -304,34 +444,31 @@ impl ValidationError {
     #[must_use]
     pub fn message(&self) -> String {
         match self {
-            ValidationError::TooLarge { len, max } => {
-                format!("the document is {len} bytes, more than the limit of {max} (max_json_len)")
+            ValidationError::TooLarge { error } => error.to_string(),
+            ValidationError::Syntax { error } => format!("not valid JSON: {error}"),
+            ValidationError::DuplicateKey { .. } => {
+                "appears twice in one object (JSON parsers disagree on which value counts)"
+                    .to_owned()
             }
-            ValidationError::Syntax { message } => format!("not valid JSON: {message}"),
             ValidationError::WrongType { expected, .. } => format!("must be {expected}"),
             ValidationError::Missing { .. } => "is required".to_owned(),
-            ValidationError::Empty { .. } => "must not be empty".to_owned(),
-            ValidationError::TooLong { len, max, unit, .. } => {
-                format!("is {len} {unit} long, more than the limit of {max}")
+            ValidationError::Empty { .. } => ValueError::Empty.to_string(),
+            ValidationError::TooLong { len, max, unit, .. } => ValueError::TooLong {
+                len: *len,
+                max: *max,
+                unit: *unit,
             }
+            .to_string(),
             ValidationError::TooMany { count, max, .. } => {
                 format!("has {count} entries, more than the limit of {max}")
             }
-            ValidationError::NotAppId { .. } => {
-                "is not a reverse-domain app id (/^[a-z0-9]+(\\.[\\w-]+)+$/i)".to_owned()
-            }
-            ValidationError::NotUuid { .. } => {
-                "is not a UUID (8-4-4-4-12 hex digits, at most 36 characters)".to_owned()
-            }
+            ValidationError::NotAppId { .. } => ValueError::NotAppId.to_string(),
+            ValidationError::NotUuid { .. } => ValueError::NotUuid.to_string(),
             ValidationError::NotOneOf { value, allowed, .. } => {
                 format!("{:?} is not one of {}", short(value), allowed.join(", "))
             }
-            ValidationError::NotSemver { .. } => {
-                "is not a version X.Y.Z (SemVer, as Capgo's backend parses it)".to_owned()
-            }
-            ValidationError::NotVersionBuild { .. } => {
-                "is not a version, even after Capgo's fixSemver (\"1\" -> \"1.0.0\", \"1.2\" -> \"1.2.0\", builtin/unknown -> \"0.0.0\")".to_owned()
-            }
+            ValidationError::NotSemver { .. } => ValueError::NotSemver.to_string(),
+            ValidationError::NotVersionBuild { .. } => ValueError::NotVersionBuild.to_string(),
             ValidationError::UnknownAction { value, .. } => {
                 format!(
                     "{:?} is not a stats action that Capgo's backend accepts",
@@ -341,9 +478,7 @@ impl ValidationError {
             ValidationError::MixedAppIds { .. } => {
                 "differs from the app_id of the first event of the batch".to_owned()
             }
-            ValidationError::NotHttpUrl { .. } => {
-                "is not an absolute http(s) URL with a host and no white space".to_owned()
-            }
+            ValidationError::NotHttpUrl { .. } => ValueError::NotHttpUrl.to_string(),
             ValidationError::NotHttpsUrl { .. } => {
                 "is not an absolute https URL with a host and no white space".to_owned()
             }
@@ -371,11 +506,9 @@ impl ValidationError {
                 short(found),
                 short(code)
             ),
-            ValidationError::UnsafePath { reason, .. } => reason.to_string(),
-            ValidationError::DuplicateFileName { .. } => {
-                "names a file that an earlier entry already names".to_owned()
-            }
-            ValidationError::Shape { message } => format!("does not fit the message: {message}"),
+            ValidationError::UnsafePath { error, .. } => error.to_string(),
+            ValidationError::DuplicateFileName { error, .. } => error.to_string(),
+            ValidationError::Shape { error } => format!("cannot be written as JSON: {error}"),
         }
     }
 }
@@ -389,7 +522,13 @@ impl fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            ValidationError::TooLarge { error } => Some(error),
+            ValidationError::Syntax { error } | ValidationError::Shape { error } => {
+                Some(error.get())
+            }
             ValidationError::Wire { error, .. } => Some(error),
+            ValidationError::UnsafePath { error, .. } => Some(error),
+            ValidationError::DuplicateFileName { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -496,6 +635,16 @@ impl IntoIterator for ValidationErrors {
     }
 }
 
+/// `"field rule"` for each error of `r`, none when it is `Ok`: what tests compare.
+#[cfg(test)]
+pub(crate) fn field_rules<T>(r: Result<T, ValidationErrors>) -> Vec<String> {
+    r.err()
+        .into_iter()
+        .flatten()
+        .map(|e| format!("{} {}", e.field(), e.rule()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,6 +673,29 @@ mod tests {
         assert!(e.to_string().len() < 120);
         assert_eq!(e.field(), "platform");
         assert_eq!(e.rule(), "one_of");
+    }
+
+    #[test]
+    fn causes_are_kept_as_sources() {
+        use otaseal_wire::{Limit, Limits};
+        use std::error::Error as _;
+        let limit = Limits::DEFAULT.check(Limit::JsonLen, 9 << 20).unwrap_err();
+        let e = ValidationError::TooLarge { error: limit };
+        assert_eq!(
+            e.to_string(),
+            "$: a JSON document of 9437184 bytes is more than the limit of 8388608 bytes"
+        );
+        assert!(e.source().is_some());
+        let e = ValidationError::UnsafePath {
+            field: "manifest[0].file_name".into(),
+            error: NameError::Colon,
+        };
+        assert_eq!(e.rule(), "manifest_path");
+        assert!(e.source().is_some());
+        let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let e = ValidationError::Syntax { error: json.into() };
+        assert!(e.source().unwrap().to_string().contains("EOF"));
+        assert_eq!(e.clone(), e);
     }
 
     #[test]

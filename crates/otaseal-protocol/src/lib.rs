@@ -1,74 +1,46 @@
-//! Serde types and validation of the Capgo update protocol, as specified in
-//! `spec/protocol.md`: what `@capgo/capacitor-updater` sends to `/updates`, `/stats` and
-//! `/channel_self`, and what a server answers.
-//!
-//! - Requests: [`DeviceInfo`] (the info object of every request), [`UpdateRequest`],
-//!   [`StatsBody`] (one [`StatsEvent`] or a batch, with an open [`StatsAction`]),
-//!   [`ChannelRequest`] and [`ChannelListQuery`].
-//! - Responses: [`UpdateResponse`] ([`UpdateAvailable`], [`NoUpdate`] with an open
-//!   [`ResponseKind`], [`RateLimited`]), [`StatsResponse`], [`ChannelResponse`],
-//!   [`ErrorResponse`].
-//! - [`classify_update_response`] reads a body as current Android plugins do;
-//!   [`v2_update_response`] builds the answer for a V2 bundle from the envelope's outputs.
-//!
-//! Every message has a strict `parse` (size checked against `Limits::max_json_len` before
-//! parsing, then every rule, each error naming the JSON field and the rule:
-//! [`ValidationError`]), a lenient `from_json` (only what a device would also fail on), a
-//! `validate` for values built in code, and a canonical `to_json`. Unknown fields are kept, in
-//! order, so that a message written back is byte-identical to the canonical text it was read
-//! from ([`to_canonical_json`]).
-//!
-//! ```
-//! use otaseal_protocol::{Limits, NoUpdate, UpdateRequest, UpdateResponse};
-//!
-//! let limits = Limits::default();
-//! let body = br#"{"platform":"android","device_id":"0b5f5e4a-2c1d-4f3e-9a8b-7c6d5e4f3a2b",
-//!   "app_id":"com.example.app","version_build":"1.0","version_name":"1.0.1",
-//!   "plugin_version":"8.51.14","is_emulator":false,"is_prod":true}"#;
-//! let request = UpdateRequest::parse(body, &limits)?;
-//! assert_eq!(request.info.version_name.as_deref(), Some("1.0.1"));
-//!
-//! // Nothing newer: answer with kind "up_to_date" and no success fields.
-//! let answer = UpdateResponse::NoUpdate(NoUpdate::up_to_date());
-//! answer.validate(&limits)?;
-//! # Ok::<(), otaseal_protocol::ValidationErrors>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod builder;
 mod channel;
-mod check;
 mod device;
 mod error;
 mod grammar;
-mod message;
+mod json;
+mod open_enum;
+mod read;
 mod response;
 mod stats;
+mod value;
 
 pub use builder::v2_update_response;
 pub use channel::{
     ChannelCurrent, ChannelInfo, ChannelListQuery, ChannelMethod, ChannelRequest, ChannelResponse,
     ChannelStatus, UnknownChannelMethod,
 };
-pub use device::{DeviceInfo, Platform, UnknownPlatform, UpdateRequest};
-pub use error::{LengthUnit, ValidationError, ValidationErrors};
-pub use message::to_canonical_json;
+pub use device::{DeviceInfo, Platform, UpdateRequest};
+pub use error::{JsonError, LengthUnit, ValidationError, ValidationErrors, ValueError};
+pub use open_enum::UnknownValue;
 pub use otaseal_wire::Limits;
+/// The one delta-manifest entry type of otaseal (`spec/v2.md` section 9), re-exported from
+/// `otaseal_wire::manifest`; its `file_name` rules are those of `otaseal_wire::manifest`.
+pub use otaseal_wire::manifest::ManifestEntry;
+pub use read::to_canonical_json;
 pub use response::{
-    Classification, DISABLE_AUTO_UPDATE_TO_MAJOR, ErrorResponse, ManifestEntry,
-    NO_NEW_VERSION_AVAILABLE, NoUpdate, RateLimited, ResponseKind, STORE_UPDATE_REQUIRED,
-    TOO_MANY_REQUESTS, UnknownKind, UpdateAvailable, UpdateResponse, classify_update_response,
-    kind_for_error_code,
+    Classification, DISABLE_AUTO_UPDATE_TO_MAJOR, ErrorResponse, NO_NEW_VERSION_AVAILABLE,
+    NoUpdate, RateLimited, ResponseKind, STORE_UPDATE_REQUIRED, TOO_MANY_REQUESTS, UpdateAvailable,
+    UpdateResponse, classify_update_response, kind_for_error_code,
 };
 pub use stats::{
     MAX_METADATA_KEY_LEN, MAX_METADATA_KEYS, MAX_METADATA_VALUE_LEN, StatsAction, StatsBody,
-    StatsEvent, StatsOk, StatsResponse, StatsResult, UnknownAction,
+    StatsEvent, StatsOk, StatsResponse, StatsResult,
 };
+pub use value::{AppId, DeviceId, HttpUrl, PluginVersion, VersionBuild, VersionName};
 
 /// The version of the protocol specification this crate implements (`spec/protocol.md`).
-pub const PROTOCOL_VERSION: &str = "0.1.0";
+pub const PROTOCOL_VERSION: &str = "0.2.0";
 
 /// Capgo's `fixSemver`, which the backend applies to `version_build`: `builtin` and `unknown`
 /// become `0.0.0`, and `.0` is appended until there are two dots.

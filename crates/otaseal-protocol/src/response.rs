@@ -1,17 +1,15 @@
 //! The response to `POST {updateUrl}`: an update, no update (with a `kind`), or a rate limit;
 //! and the classifier that reads a body as current Android plugins do.
 
-use std::collections::HashSet;
-use std::fmt;
-
-use otaseal_wire::{Field, IvSessionKey, Sha256Checksum, SignedChecksum, WireError};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use otaseal_wire::manifest::{EntryName, ManifestEntry, NameError, NameSet};
+use otaseal_wire::{Field, IvSessionKey, Limit, Sha256Checksum, SignedChecksum, WireError};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::check::{Checker, Req};
-use crate::error::{LengthUnit, ValidationError};
-use crate::grammar::{http_url, manifest_path_problem};
-use crate::message::{double_option, message_methods};
+use crate::error::{LengthUnit, ValidationError, ValueError};
+use crate::open_enum::open_enum;
+use crate::read::{Reader, Req, Rule, message_methods};
+use crate::value::{HttpUrl, VersionName};
 
 /// The error code of a rate-limited request (HTTP 429).
 pub const TOO_MANY_REQUESTS: &str = "too_many_requests";
@@ -22,83 +20,30 @@ pub const STORE_UPDATE_REQUIRED: &str = "store_update_required";
 /// The error code of a blocked major upgrade; devices fire their `breaking` events on it.
 pub const DISABLE_AUTO_UPDATE_TO_MAJOR: &str = "disable_auto_update_to_major";
 
-/// A `kind` value that no plugin knows; kept verbatim. Only [`ResponseKind::parse`] makes one,
-/// so a known kind is never wrapped in it.
-///
-/// ```
-/// use otaseal_protocol::ResponseKind;
-///
-/// let ResponseKind::Unknown(u) = ResponseKind::parse("later") else { unreachable!() };
-/// assert_eq!(u.as_str(), "later");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct UnknownKind(String);
-
-impl UnknownKind {
-    /// The text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
+open_enum! {
+    /// The `kind` of a no-update response (plugin 8.45.11 and later): an open enum.
+    ///
+    /// ```
+    /// use otaseal_protocol::ResponseKind;
+    ///
+    /// assert_eq!(ResponseKind::parse("blocked"), ResponseKind::Blocked);
+    /// // What current plugins do with a missing, empty or unknown kind:
+    /// assert_eq!(ResponseKind::normalize(None), ResponseKind::Failed);
+    /// assert_eq!(ResponseKind::normalize(Some("")), ResponseKind::Failed);
+    /// assert_eq!(ResponseKind::normalize(Some("update_available")), ResponseKind::Failed);
+    /// assert_eq!(ResponseKind::parse("later").as_str(), "later");
+    /// ```
+    pub enum ResponseKind {
+        /// The device runs the bundle it should.
+        UpToDate => "up_to_date",
+        /// An update exists but a channel or device rule prevents it.
+        Blocked => "blocked",
+        /// The server could not answer.
+        Failed => "failed",
     }
-}
-
-/// The `kind` of a no-update response (plugin 8.45.11 and later): an open enum.
-///
-/// ```
-/// use otaseal_protocol::ResponseKind;
-///
-/// assert_eq!(ResponseKind::parse("blocked"), ResponseKind::Blocked);
-/// // What current plugins do with a missing, empty or unknown kind:
-/// assert_eq!(ResponseKind::normalize(None), ResponseKind::Failed);
-/// assert_eq!(ResponseKind::normalize(Some("")), ResponseKind::Failed);
-/// assert_eq!(ResponseKind::normalize(Some("update_available")), ResponseKind::Failed);
-/// assert_eq!(ResponseKind::parse("later").as_str(), "later");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ResponseKind {
-    /// `up_to_date`: the device runs the bundle it should.
-    UpToDate,
-    /// `blocked`: an update exists but a channel or device rule prevents it.
-    Blocked,
-    /// `failed`: the server could not answer.
-    Failed,
-    /// Any other string.
-    Unknown(UnknownKind),
 }
 
 impl ResponseKind {
-    /// The kinds plugins know.
-    pub const KNOWN: [&'static str; 3] = ["up_to_date", "blocked", "failed"];
-
-    /// Reads a kind; unknown strings become [`Unknown`](Self::Unknown).
-    #[must_use]
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "up_to_date" => ResponseKind::UpToDate,
-            "blocked" => ResponseKind::Blocked,
-            "failed" => ResponseKind::Failed,
-            other => ResponseKind::Unknown(UnknownKind(other.to_owned())),
-        }
-    }
-
-    /// The wire text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            ResponseKind::UpToDate => "up_to_date",
-            ResponseKind::Blocked => "blocked",
-            ResponseKind::Failed => "failed",
-            ResponseKind::Unknown(u) => u.as_str(),
-        }
-    }
-
-    /// Whether plugins know this kind.
-    #[must_use]
-    pub fn is_known(&self) -> bool {
-        !matches!(self, ResponseKind::Unknown(_))
-    }
-
     /// The kind a current Android plugin acts on (`normalizedUpdateResponseKind`): the kind
     /// when it is known, [`Failed`](Self::Failed) when it is missing, `null`, empty or unknown.
     #[must_use]
@@ -107,25 +52,6 @@ impl ResponseKind {
             Some(k) if k.is_known() => k,
             _ => ResponseKind::Failed,
         }
-    }
-}
-
-impl fmt::Display for ResponseKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ResponseKind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ResponseKind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(ResponseKind::parse(&s))
     }
 }
 
@@ -175,14 +101,14 @@ pub fn kind_for_error_code(code: &str) -> ResponseKind {
 /// e.validate(&Limits::default())?;
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// The error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// A human-readable description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Other fields, such as `moreInfo`, in the order they were read.
     #[serde(flatten)]
@@ -199,90 +125,14 @@ impl ErrorResponse {
             extra: Map::new(),
         }
     }
-}
 
-pub(crate) fn check_error_response(c: &mut Checker<'_>, o: &Map<String, Value>) {
-    c.string(o, "error", Req::NonEmpty);
-    c.string(o, "message", Req::Required);
-}
-
-fn check_error_response_value(c: &mut Checker<'_>, v: &Value) {
-    if let Some(o) = c.object(v) {
-        check_error_response(c, o);
-    }
-}
-
-message_methods!(ErrorResponse, check_error_response_value, "an error body");
-
-/// One file of a delta update (`spec/v2.md` section 9).
-///
-/// ```
-/// use otaseal_protocol::ManifestEntry;
-///
-/// let e = ManifestEntry::new("assets/app.js.br", "ab".repeat(256), "https://cdn.example.com/f/1");
-/// assert_eq!(e.file_name.as_deref(), Some("assets/app.js.br"));
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ManifestEntry {
-    /// Path in the bundle, each segment percent-encoded; `.br` when Brotli-compressed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_name: Option<String>,
-    /// The file's checksum: signed like the bundle's, or plain SHA-256 hex when unsigned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_hash: Option<String>,
-    /// Where the device downloads the (encrypted) file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub download_url: Option<String>,
-    /// Unknown fields, in the order they were read.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl ManifestEntry {
-    /// An entry from its three fields.
-    #[must_use]
-    pub fn new(
-        file_name: impl Into<String>,
-        file_hash: impl Into<String>,
-        download_url: impl Into<String>,
-    ) -> Self {
-        Self {
-            file_name: Some(file_name.into()),
-            file_hash: Some(file_hash.into()),
-            download_url: Some(download_url.into()),
-            extra: Map::new(),
-        }
-    }
-
-    /// An entry of a V2 bundle, with its signed checksum.
-    #[must_use]
-    pub fn signed(
-        file_name: impl Into<String>,
-        file_hash: &SignedChecksum,
-        download_url: impl Into<String>,
-    ) -> Self {
-        Self::new(file_name, file_hash.to_string(), download_url)
-    }
-
-    /// `file_hash` as a signed checksum.
-    ///
-    /// # Errors
-    /// [`WireError`] if it is absent, empty or not a signed checksum.
-    pub fn signed_file_hash(
-        &self,
-        limits: &otaseal_wire::Limits,
-    ) -> Result<SignedChecksum, WireError> {
-        SignedChecksum::parse(non_empty_checksum(self.file_hash.as_deref())?, limits)
-    }
-}
-
-fn non_empty_checksum(s: Option<&str>) -> Result<&str, WireError> {
-    match s {
-        None | Some("") => Err(WireError::Empty {
-            field: Field::SignedChecksum,
-        }),
-        Some(s) => Ok(s),
+    pub(crate) fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        let mut extra = r.object(v)?;
+        Some(Self {
+            error: r.take(&mut extra, "error", Req::NonEmpty, Rule::Any),
+            message: r.take(&mut extra, "message", Req::Required, Rule::Any),
+            extra,
+        })
     }
 }
 
@@ -304,43 +154,43 @@ fn non_empty_checksum(s: Option<&str>) -> Result<&str, WireError> {
 /// assert!(r.to_json().unwrap().starts_with("{\n  \"version\": \"1.0.1\",\n  \"url\""));
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct UpdateAvailable {
     /// The bundle's version name; `builtin` tells the device to go back to its shipped bundle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Where to download the bundle zip. Android requires an http(s) URL even for manifest
     /// updates (Capgo then sends `https://404.capgo.app/no.zip`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// The `ivSessionKey`, or empty for a bundle that is not encrypted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_key: Option<String>,
     /// The checksum (signed, or plain SHA-256 hex), or `null`: `Some(None)` is `null`.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "double_option"
+        serialize_with = "crate::read::double_option"
     )]
     pub checksum: Option<Option<String>>,
-    /// The files of a delta update.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The files of a delta update. An entry has exactly the three fields of
+    /// [`ManifestEntry`]; unknown fields inside an entry are not kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<Vec<ManifestEntry>>,
     /// The bundle's link (plugin 5.35, 6.35, 7.35, 8.35 and later).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// The bundle's comment (same plugin versions as `link`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Marks a breaking update; devices fire their `breaking` events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub breaking: Option<bool>,
     /// Deprecated predecessor of `breaking`, still decoded by iOS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub major: Option<bool>,
     /// A message for the app.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Unknown fields, in the order they were read.
     #[serde(flatten)]
@@ -409,6 +259,251 @@ impl UpdateAvailable {
     pub fn is_revert_to_builtin(&self) -> bool {
         self.version.as_deref() == Some("builtin")
     }
+
+    /// Reads a body on its own: besides the fields, an `error` or `kind` key is wrong, since
+    /// any such key makes a device read the body as no update.
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        let o = r.object(v)?;
+        if o.contains_key("error") {
+            r.wrong_type(
+                "error",
+                "absent in an update body (any error key makes it a failure)",
+            );
+        }
+        if o.contains_key("kind") {
+            r.wrong_type(
+                "kind",
+                "absent in an update body (any kind key makes it a no-update)",
+            );
+        }
+        Some(Self::read_fields(r, o))
+    }
+
+    /// The fields of `spec/protocol.md` section 4.4 and the checksum rules of section 5.3.
+    fn read_fields(r: &mut Reader<'_>, mut o: Map<String, Value>) -> Self {
+        use Req::{Optional, Required};
+        let version: Option<String> =
+            r.take(&mut o, "version", Required, Rule::Value(VersionName::check));
+        // A revert to the builtin bundle is handled by devices before they look at the URL,
+        // and downloads nothing.
+        let revert = version.as_deref() == Some("builtin");
+        let req = if revert { Optional } else { Required };
+        let url_rule = if revert {
+            http_url_or_empty
+        } else {
+            HttpUrl::check
+        };
+        let url = r.take(&mut o, "url", req, Rule::Value(url_rule));
+        let mut enc = Encryption::default();
+        let session_key = r.take(
+            &mut o,
+            "session_key",
+            req,
+            Rule::Then(&mut |r, key| enc = Encryption::of(r, key)),
+        );
+        let checksum = r.take(
+            &mut o,
+            "checksum",
+            req,
+            Rule::Then(&mut |r, sum| check_checksum(r, "checksum", sum, enc)),
+        );
+        let manifest = r
+            .take::<Vec<Value>>(&mut o, "manifest", Optional, Rule::Any)
+            .and_then(|items| read_manifest(r, items, enc));
+        Self {
+            version,
+            url,
+            session_key,
+            checksum,
+            manifest,
+            link: r.take(&mut o, "link", Optional, Rule::Any),
+            comment: r.take(&mut o, "comment", Optional, Rule::Any),
+            breaking: r.take(&mut o, "breaking", Optional, Rule::Any),
+            major: r.take(&mut o, "major", Optional, Rule::Any),
+            message: r.take(&mut o, "message", Optional, Rule::Any),
+            extra: o,
+        }
+    }
+}
+
+/// The `url` of a revert to the builtin bundle: empty, or an http(s) URL.
+fn http_url_or_empty(s: &str) -> Result<(), ValueError> {
+    if s.is_empty() {
+        Ok(())
+    } else {
+        HttpUrl::check(s)
+    }
+}
+
+fn non_empty_checksum(s: Option<&str>) -> Result<&str, WireError> {
+    match s {
+        None | Some("") => Err(WireError::Empty {
+            field: Field::SignedChecksum,
+        }),
+        Some(s) => Ok(s),
+    }
+}
+
+/// What is known about the encryption of the bundle, for checking checksums.
+#[derive(Clone, Copy, Debug, Default)]
+struct Encryption {
+    /// `session_key` is not empty.
+    encrypted: bool,
+    /// Length of the wrapped key block, when `session_key` parsed.
+    key_block_len: Option<usize>,
+}
+
+impl Encryption {
+    /// Reads a `session_key` (`spec/protocol.md` section 5.3 rule 1).
+    fn of(r: &mut Reader<'_>, session_key: &str) -> Self {
+        if session_key.is_empty() {
+            return Self::default();
+        }
+        let key_block_len = match IvSessionKey::parse(session_key, r.limits) {
+            Ok(k) => Some(k.wrapped_key().len()),
+            Err(error) => {
+                let field = r.path("session_key");
+                r.push(ValidationError::Wire { field, error });
+                None
+            }
+        };
+        Self {
+            encrypted: true,
+            key_block_len,
+        }
+    }
+}
+
+/// The rules of `checksum` and `file_hash` (`spec/protocol.md` section 5.3); `null` is read as
+/// the empty text.
+fn check_checksum(r: &mut Reader<'_>, name: &str, s: &str, enc: Encryption) {
+    let field = r.path(name);
+    let error = if s.is_empty() {
+        enc.encrypted
+            .then_some(ValidationError::NotSigned { field })
+    } else if s.len() == 8 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Some(ValidationError::LegacyChecksum { field })
+    } else if s.len() == 64 {
+        if enc.encrypted {
+            Some(ValidationError::NotSigned { field })
+        } else {
+            s.parse::<Sha256Checksum>()
+                .err()
+                .map(|error| ValidationError::Wire { field, error })
+        }
+    } else {
+        match SignedChecksum::parse(s, r.limits) {
+            Err(error) => Some(ValidationError::Wire { field, error }),
+            Ok(signed) => enc
+                .key_block_len
+                .filter(|&k| k != signed.block().len())
+                .map(|session_key_len| ValidationError::KeyMismatch {
+                    field,
+                    session_key_len,
+                    checksum_len: signed.block().len(),
+                }),
+        }
+    };
+    if let Some(e) = error {
+        r.push(e);
+    }
+}
+
+/// A delta manifest (`spec/protocol.md` section 5.4): at most `max_manifest_entries` entries,
+/// counted before any entry is read (over the limit, lenient reading refuses it too), each
+/// with a safe `file_name` that names a file no earlier entry names.
+fn read_manifest(
+    r: &mut Reader<'_>,
+    items: Vec<Value>,
+    enc: Encryption,
+) -> Option<Vec<ManifestEntry>> {
+    if r.limits
+        .check(Limit::ManifestEntries, items.len() as u64)
+        .is_err()
+    {
+        let field = r.path("manifest");
+        r.push_fatal(ValidationError::TooMany {
+            field,
+            count: items.len(),
+            max: r.limits.max_manifest_entries,
+        });
+        return None;
+    }
+    let mut names = NameSet::new();
+    let entries = items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            r.nested(&format!("manifest[{i}]"), |r| {
+                read_entry(r, item, enc, &mut names)
+            })
+        })
+        .collect();
+    Some(entries)
+}
+
+/// One manifest entry. It has exactly the three fields of [`ManifestEntry`], so an entry
+/// without one of them cannot be read at all, and its unknown fields are not kept.
+fn read_entry(
+    r: &mut Reader<'_>,
+    v: Value,
+    enc: Encryption,
+    names: &mut NameSet,
+) -> Option<ManifestEntry> {
+    use Req::{NonEmpty, Required};
+    let mut o = r.object(v)?;
+    let mark = r.mark();
+    let file_name: Option<String> = r.take(
+        &mut o,
+        "file_name",
+        NonEmpty,
+        Rule::Then(&mut |r, name| check_file_name(r, name, names)),
+    );
+    let file_hash: Option<String> = r.take(
+        &mut o,
+        "file_hash",
+        NonEmpty,
+        Rule::Then(&mut |r, hash| check_checksum(r, "file_hash", hash, enc)),
+    );
+    let download_url: Option<String> = r.take(
+        &mut o,
+        "download_url",
+        Required,
+        Rule::Value(HttpUrl::check),
+    );
+    match (file_name, file_hash, download_url) {
+        (Some(name), Some(hash), Some(url)) => Some(ManifestEntry::new(name, hash, url)),
+        _ => {
+            r.unreadable_since(mark);
+            None
+        }
+    }
+}
+
+/// The name rules of `spec/v2.md` section 9.2, as `otaseal_wire::manifest` implements them for
+/// the device side too: strict percent-decoding, a safe relative path, and no two entries for
+/// one file (compared after NFC normalisation and case folding) or a file used as a folder.
+fn check_file_name(r: &mut Reader<'_>, name: &str, names: &mut NameSet) {
+    if name.is_empty() {
+        return; // reported as non_empty
+    }
+    let field = r.path("file_name");
+    let error = match EntryName::parse(name, r.limits) {
+        Err(NameError::TooLong(_)) => Some(ValidationError::TooLong {
+            field,
+            len: name.len(),
+            max: r.limits.max_path_len,
+            unit: LengthUnit::Bytes,
+        }),
+        Err(error) => Some(ValidationError::UnsafePath { field, error }),
+        Ok(entry) => names
+            .insert(&entry)
+            .err()
+            .map(|error| ValidationError::DuplicateFileName { field, error }),
+    };
+    if let Some(e) = error {
+        r.push(e);
+    }
 }
 
 /// No update (`spec/protocol.md` section 4.5): `{"error", "message", ...extra, "kind"}`,
@@ -427,14 +522,14 @@ impl UpdateAvailable {
 /// let blocked = NoUpdate::new("disable_device", "Device is disabled");
 /// assert_eq!(blocked.kind(), ResponseKind::Blocked);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct NoUpdate {
     /// The error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// A human-readable description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Other fields, in the order they were read.
     #[serde(flatten)]
@@ -442,9 +537,8 @@ pub struct NoUpdate {
     /// The kind as sent: `Some(None)` is `null`. See [`kind`](Self::kind) for the kind a
     /// device acts on.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "double_option"
+        serialize_with = "crate::read::double_option"
     )]
     pub kind: Option<Option<ResponseKind>>,
 }
@@ -477,6 +571,79 @@ impl NoUpdate {
         let sent = self.kind.as_ref().and_then(Option::as_ref);
         ResponseKind::normalize(sent.map(ResponseKind::as_str))
     }
+
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        r.object(v).map(|o| Self::read_fields(r, o))
+    }
+
+    /// The fields of `spec/protocol.md` section 4.5.
+    fn read_fields(r: &mut Reader<'_>, mut o: Map<String, Value>) -> Self {
+        use Req::{NonEmpty, Optional, Required};
+        let error: Option<String> = r.take(&mut o, "error", NonEmpty, Rule::Any);
+        let message = r.take(&mut o, "message", Required, Rule::Any);
+        // Extra fields Capgo sends with some codes: checked for their type, kept in `extra`.
+        r.peek::<String>(&o, "version", Optional, Rule::Any);
+        r.peek::<String>(&o, "old", Optional, Rule::Any);
+        r.peek::<bool>(&o, "major", Optional, Rule::Any);
+        r.peek::<bool>(&o, "breaking", Optional, Rule::Any);
+        let code = error
+            .as_deref()
+            .filter(|c| !c.is_empty() && c.len() <= r.limits.max_field_len);
+        let kind = read_kind(r, o.shift_remove("kind"), code, true);
+        Self {
+            error,
+            message,
+            extra: o,
+            kind,
+        }
+    }
+}
+
+/// A `kind`: one of the known kinds, and the one Capgo sends with `code`; `null` reads as
+/// `Some(None)`. A `kind` that is `required` may not be absent or `null`.
+fn read_kind(
+    r: &mut Reader<'_>,
+    v: Option<Value>,
+    code: Option<&str>,
+    required: bool,
+) -> Option<Option<ResponseKind>> {
+    let field = r.path("kind");
+    let s = match v {
+        None | Some(Value::Null) => {
+            if required {
+                r.push(ValidationError::Missing { field });
+            }
+            return v.map(|_| None);
+        }
+        Some(Value::String(s)) => s,
+        Some(_) => {
+            r.wrong_type("kind", "a string");
+            return None;
+        }
+    };
+    let expected = code.map(kind_for_error_code);
+    if !ResponseKind::KNOWN.contains(&s.as_str()) {
+        r.push(ValidationError::NotOneOf {
+            field,
+            value: s.clone(),
+            allowed: ResponseKind::KNOWN,
+        });
+    } else if let (Some(code), Some(expected)) = (code, expected)
+        && expected.as_str() != s
+    {
+        let expected = ResponseKind::KNOWN
+            .iter()
+            .copied()
+            .find(|k| *k == expected.as_str())
+            .unwrap_or("failed");
+        r.push(ValidationError::KindMismatch {
+            field,
+            code: code.to_owned(),
+            expected,
+            found: s.clone(),
+        });
+    }
+    Some(Some(ResponseKind::from(s)))
 }
 
 /// HTTP 429 (`spec/protocol.md` section 4.6): `{"error": "too_many_requests", "message", ...}`.
@@ -490,28 +657,20 @@ impl NoUpdate {
 /// assert_eq!(r.retry_after_seconds(), Some(60));
 /// assert!(r.to_json().unwrap().contains("\"retryAfterSeconds\": 60"));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RateLimited {
     /// `too_many_requests`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// A human-readable description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Seconds until the device may ask again (also in the `Retry-After` header).
-    #[serde(
-        rename = "retryAfterSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "retryAfterSeconds", skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
     /// When the limit resets, in milliseconds since 1970 (also in `X-RateLimit-Reset`).
-    #[serde(
-        rename = "rateLimitResetAt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rateLimitResetAt", skip_serializing_if = "Option::is_none")]
     pub rate_limit_reset_at: Option<u64>,
     /// Other fields, such as `moreInfo`, in the order they were read.
     #[serde(flatten)]
@@ -547,6 +706,28 @@ impl RateLimited {
     pub fn rate_limit_reset_at(&self) -> Option<u64> {
         self.rate_limit_reset_at
             .or_else(|| self.more_info_u64("rateLimitResetAt"))
+    }
+
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        r.object(v).map(|o| Self::read_fields(r, o))
+    }
+
+    /// The fields of `spec/protocol.md` section 4.6; `moreInfo` and `kind` stay in `extra`.
+    fn read_fields(r: &mut Reader<'_>, mut o: Map<String, Value>) -> Self {
+        use Req::{Optional, Required};
+        let error = r.take(&mut o, "error", Required, Rule::OneOf(&[TOO_MANY_REQUESTS]));
+        let message = r.take(&mut o, "message", Required, Rule::Any);
+        let retry_after_seconds = r.take(&mut o, "retryAfterSeconds", Optional, Rule::Any);
+        let rate_limit_reset_at = r.take(&mut o, "rateLimitResetAt", Optional, Rule::Any);
+        r.peek::<Map<String, Value>>(&o, "moreInfo", Optional, Rule::Any);
+        read_kind(r, o.get("kind").cloned(), Some(TOO_MANY_REQUESTS), false);
+        Self {
+            error,
+            message,
+            retry_after_seconds,
+            rate_limit_reset_at,
+            extra: o,
+        }
     }
 }
 
@@ -637,30 +818,18 @@ fn is_rate_limited(o: &Map<String, Value>) -> bool {
     o.get("error").and_then(Value::as_str) == Some(TOO_MANY_REQUESTS)
 }
 
-impl<'de> Deserialize<'de> for UpdateResponse {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let v = Value::deserialize(d)?;
-        let Value::Object(o) = &v else {
-            return Err(D::Error::custom("an update response must be a JSON object"));
-        };
-        if is_rate_limited(o) {
-            serde_json::from_value(v)
-                .map(UpdateResponse::RateLimited)
-                .map_err(D::Error::custom)
-        } else if o.contains_key("error") || o.contains_key("kind") {
-            serde_json::from_value(v)
-                .map(UpdateResponse::NoUpdate)
-                .map_err(D::Error::custom)
-        } else {
-            serde_json::from_value(v)
-                .map(UpdateResponse::Available)
-                .map_err(D::Error::custom)
-        }
-    }
-}
-
 impl UpdateResponse {
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        let o = r.object(v)?;
+        Some(if is_rate_limited(&o) {
+            UpdateResponse::RateLimited(RateLimited::read_fields(r, o))
+        } else if o.contains_key("error") || o.contains_key("kind") {
+            UpdateResponse::NoUpdate(NoUpdate::read_fields(r, o))
+        } else {
+            UpdateResponse::Available(UpdateAvailable::read_fields(r, o))
+        })
+    }
+
     /// How a current Android plugin reads this response.
     #[must_use]
     pub fn classification(&self) -> Classification {
@@ -694,270 +863,18 @@ impl UpdateResponse {
     }
 }
 
-fn check_update_response(c: &mut Checker<'_>, v: &Value) {
-    let Some(o) = c.object(v) else { return };
-    if is_rate_limited(o) {
-        check_rate_limited(c, o);
-    } else if o.contains_key("error") || o.contains_key("kind") {
-        check_no_update(c, o);
-    } else {
-        check_available(c, o);
-    }
-}
-
-message_methods!(UpdateResponse, check_update_response, "an update response");
-
-fn check_available_value(c: &mut Checker<'_>, v: &Value) {
-    let Some(o) = c.object(v) else { return };
-    if o.contains_key("error") {
-        let field = c.path("error");
-        c.push(ValidationError::WrongType {
-            field,
-            expected: "absent in an update body (any error key makes it a failure)",
-        });
-    }
-    if o.contains_key("kind") {
-        let field = c.path("kind");
-        c.push(ValidationError::WrongType {
-            field,
-            expected: "absent in an update body (any kind key makes it a no-update)",
-        });
-    }
-    check_available(c, o);
-}
-
 message_methods!(
-    UpdateAvailable,
-    check_available_value,
-    "an update-available body"
+    ErrorResponse: "an error body",
+    UpdateAvailable: "an update-available body",
+    NoUpdate: "a no-update body",
+    RateLimited: "a rate-limit body",
+    UpdateResponse: "an update response",
 );
-
-/// What is known about the encryption of the bundle, for checking checksums.
-#[derive(Clone, Copy)]
-struct Encryption {
-    /// `session_key` is not empty.
-    encrypted: bool,
-    /// Length of the wrapped key block, when `session_key` parsed.
-    key_block_len: Option<usize>,
-}
-
-fn check_available(c: &mut Checker<'_>, o: &Map<String, Value>) {
-    // A revert to the builtin bundle is handled by devices before they look at the URL, and
-    // downloads nothing.
-    let revert = c.string(o, "version", Req::NonEmpty) == Some("builtin");
-    let req = if revert { Req::Optional } else { Req::Required };
-    if let Some(url) = c.string(o, "url", req)
-        && !(revert && url.is_empty())
-        && http_url(url).is_none()
-    {
-        let field = c.path("url");
-        c.push(ValidationError::NotHttpUrl { field });
-    }
-    let mut enc = Encryption {
-        encrypted: false,
-        key_block_len: None,
-    };
-    if let Some(sk) = c.string(o, "session_key", req)
-        && !sk.is_empty()
-    {
-        enc.encrypted = true;
-        match IvSessionKey::parse(sk, c.limits) {
-            Ok(k) => enc.key_block_len = Some(k.wrapped_key().len()),
-            Err(error) => {
-                let field = c.path("session_key");
-                c.push(ValidationError::Wire { field, error });
-            }
-        }
-    }
-    if let Some(checksum) = c.string_or_null(o, "checksum", req) {
-        check_checksum(c, "checksum", checksum, enc);
-    }
-    if let Some(entries) = c.array_field(o, "manifest", Req::Optional) {
-        check_manifest(c, entries, enc);
-    }
-    c.string(o, "link", Req::Optional);
-    c.string(o, "comment", Req::Optional);
-    c.boolean(o, "breaking", Req::Optional);
-    c.boolean(o, "major", Req::Optional);
-    c.string(o, "message", Req::Optional);
-}
-
-/// The rules of `checksum` and `file_hash` (`spec/protocol.md` section 5.3).
-fn check_checksum(c: &mut Checker<'_>, name: &str, value: Option<&str>, enc: Encryption) {
-    let push = |c: &mut Checker<'_>, make: fn(String) -> ValidationError| {
-        let field = c.path(name);
-        c.push(make(field));
-    };
-    let s = match value {
-        None | Some("") => {
-            if enc.encrypted {
-                push(c, |field| ValidationError::NotSigned { field });
-            }
-            return;
-        }
-        Some(s) => s,
-    };
-    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        push(c, |field| ValidationError::LegacyChecksum { field });
-    } else if s.len() == 64 {
-        if enc.encrypted {
-            push(c, |field| ValidationError::NotSigned { field });
-        } else if let Err(error) = s.parse::<Sha256Checksum>() {
-            let field = c.path(name);
-            c.push(ValidationError::Wire { field, error });
-        }
-    } else {
-        match SignedChecksum::parse(s, c.limits) {
-            Err(error) => {
-                let field = c.path(name);
-                c.push(ValidationError::Wire { field, error });
-            }
-            Ok(signed) => {
-                if let Some(k) = enc.key_block_len
-                    && k != signed.block().len()
-                {
-                    let field = c.path(name);
-                    c.push(ValidationError::KeyMismatch {
-                        field,
-                        session_key_len: k,
-                        checksum_len: signed.block().len(),
-                    });
-                }
-            }
-        }
-    }
-}
-
-fn check_manifest(c: &mut Checker<'_>, entries: &[Value], enc: Encryption) {
-    let max = c.limits.max_manifest_entries;
-    if entries.len() > max {
-        // Checked before any entry is looked at (`spec/v2.md` section 9).
-        let field = c.path("manifest");
-        c.push(ValidationError::TooMany {
-            field,
-            count: entries.len(),
-            max,
-        });
-        return;
-    }
-    let mut seen: HashSet<&str> = HashSet::with_capacity(entries.len());
-    for (i, e) in entries.iter().enumerate() {
-        c.nested(&format!("manifest[{i}]"), |c| {
-            let Some(o) = c.object(e) else { return };
-            if let Some(name) = c.string(o, "file_name", Req::NonEmpty)
-                && !name.is_empty()
-            {
-                let max_path = c.limits.max_path_len;
-                if name.len() > max_path {
-                    let field = c.path("file_name");
-                    c.push(ValidationError::TooLong {
-                        field,
-                        len: name.len(),
-                        max: max_path,
-                        unit: LengthUnit::Bytes,
-                    });
-                } else if let Some(reason) = manifest_path_problem(name) {
-                    let field = c.path("file_name");
-                    c.push(ValidationError::UnsafePath { field, reason });
-                } else if !seen.insert(name) {
-                    let field = c.path("file_name");
-                    c.push(ValidationError::DuplicateFileName { field });
-                }
-            }
-            if let Some(hash) = c.string(o, "file_hash", Req::NonEmpty) {
-                check_checksum(c, "file_hash", Some(hash), enc);
-            }
-            if let Some(url) = c.string(o, "download_url", Req::Required)
-                && http_url(url).is_none()
-            {
-                let field = c.path("download_url");
-                c.push(ValidationError::NotHttpUrl { field });
-            }
-        });
-    }
-}
-
-fn check_kind_against_code(
-    c: &mut Checker<'_>,
-    o: &Map<String, Value>,
-    code: Option<&str>,
-    required: bool,
-) {
-    match o.get("kind") {
-        None | Some(Value::Null) => {
-            if required {
-                let field = c.path("kind");
-                c.push(ValidationError::Missing { field });
-            }
-        }
-        Some(Value::String(s)) => {
-            if c.one_of("kind", s, &ResponseKind::KNOWN)
-                && let Some(code) = code
-            {
-                let expected = kind_for_error_code(code);
-                if expected.as_str() != s {
-                    let field = c.path("kind");
-                    let expected = match expected {
-                        ResponseKind::UpToDate => "up_to_date",
-                        ResponseKind::Blocked => "blocked",
-                        _ => "failed",
-                    };
-                    c.push(ValidationError::KindMismatch {
-                        field,
-                        code: code.to_owned(),
-                        expected,
-                        found: s.clone(),
-                    });
-                }
-            }
-        }
-        Some(_) => c.wrong_type("kind", "a string"),
-    }
-}
-
-fn check_no_update(c: &mut Checker<'_>, o: &Map<String, Value>) {
-    let code = c
-        .string(o, "error", Req::NonEmpty)
-        .filter(|s| !s.is_empty());
-    c.string(o, "message", Req::Required);
-    // Extra fields Capgo sends with some codes: checked only for their type.
-    c.string(o, "version", Req::Optional);
-    c.string(o, "old", Req::Optional);
-    c.boolean(o, "major", Req::Optional);
-    c.boolean(o, "breaking", Req::Optional);
-    check_kind_against_code(c, o, code, true);
-}
-
-fn check_no_update_value(c: &mut Checker<'_>, v: &Value) {
-    if let Some(o) = c.object(v) {
-        check_no_update(c, o);
-    }
-}
-
-message_methods!(NoUpdate, check_no_update_value, "a no-update body");
-
-fn check_rate_limited(c: &mut Checker<'_>, o: &Map<String, Value>) {
-    if let Some(code) = c.string(o, "error", Req::Required) {
-        c.one_of("error", code, &[TOO_MANY_REQUESTS]);
-    }
-    c.string(o, "message", Req::Required);
-    c.uint(o, "retryAfterSeconds", Req::Optional);
-    c.uint(o, "rateLimitResetAt", Req::Optional);
-    c.object_field(o, "moreInfo", Req::Optional);
-    check_kind_against_code(c, o, Some(TOO_MANY_REQUESTS), false);
-}
-
-fn check_rate_limited_value(c: &mut Checker<'_>, v: &Value) {
-    if let Some(o) = c.object(v) {
-        check_rate_limited(c, o);
-    }
-}
-
-message_methods!(RateLimited, check_rate_limited_value, "a rate-limit body");
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::field_rules;
     use otaseal_wire::Limits;
     use serde_json::json;
 
@@ -979,13 +896,7 @@ mod tests {
 
     fn rules(v: &Value) -> Vec<String> {
         let bytes = serde_json::to_vec(v).unwrap();
-        match UpdateResponse::parse(&bytes, &Limits::DEFAULT) {
-            Ok(_) => vec![],
-            Err(e) => e
-                .iter()
-                .map(|e| format!("{} {}", e.field(), e.rule()))
-                .collect(),
-        }
+        field_rules(UpdateResponse::parse(&bytes, &Limits::DEFAULT))
     }
 
     #[test]
@@ -1176,8 +1087,14 @@ mod tests {
             })
         );
         let m = ManifestEntry::new("a", signed(256), "https://x/a");
-        assert_eq!(m.signed_file_hash(&l).unwrap().block().len(), 256);
-        assert!(ManifestEntry::default().signed_file_hash(&l).is_err());
+        assert_eq!(
+            SignedChecksum::parse(&m.file_hash, &l)
+                .unwrap()
+                .block()
+                .len(),
+            256
+        );
+        assert!(SignedChecksum::parse(&ManifestEntry::default().file_hash, &l).is_err());
     }
 
     #[test]

@@ -1,16 +1,13 @@
 //! `POST {statsUrl}`: one event or a batch, and the responses.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::check::{Checker, Req};
-use crate::device::{DeviceInfo, Profile, check_info};
-use crate::error::{LengthUnit, ValidationError};
-use crate::grammar::js_len;
-use crate::message::message_methods;
-use crate::response::{ErrorResponse, check_error_response};
+use crate::device::{DeviceInfo, Profile};
+use crate::error::ValidationError;
+use crate::open_enum::open_enum;
+use crate::read::{Reader, Req, Rule, message_methods};
+use crate::response::ErrorResponse;
 
 /// Most keys a stats `metadata` object may have (Capgo's `MAX_STATS_METADATA_FIELDS`).
 pub const MAX_METADATA_KEYS: usize = 30;
@@ -19,203 +16,113 @@ pub const MAX_METADATA_KEY_LEN: usize = 64;
 /// Longest `metadata` value, in UTF-16 code units.
 pub const MAX_METADATA_VALUE_LEN: usize = 2048;
 
-/// An action that Capgo's backend does not accept (yet). It is kept verbatim so that it
-/// round-trips; [`StatsAction::parse`] is the only way to make one, so a known action is never
-/// wrapped in it.
-///
-/// ```
-/// use otaseal_protocol::StatsAction;
-///
-/// let StatsAction::Unknown(u) = StatsAction::parse("warp_drive") else { unreachable!() };
-/// assert_eq!(u.as_str(), "warp_drive");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct UnknownAction(String);
-
-impl UnknownAction {
-    /// The action text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-macro_rules! stats_actions {
-    ($($variant:ident => $s:literal,)*) => {
-        /// A stats `action`: an open enum. The known variants are exactly the actions Capgo's
-        /// backend accepts (`stats_actions.ts`); any other string reads as
-        /// [`Unknown`](StatsAction::Unknown) and is written back unchanged.
-        ///
-        /// ```
-        /// use otaseal_protocol::StatsAction;
-        ///
-        /// assert_eq!(StatsAction::parse("download_complete"), StatsAction::DownloadComplete);
-        /// assert_eq!(StatsAction::parse("needPlanUpgrade").as_str(), "needPlanUpgrade");
-        /// let future = StatsAction::parse("app_teleported");
-        /// assert!(!future.is_known());
-        /// assert_eq!(future.as_str(), "app_teleported");
-        /// assert_eq!(serde_json::to_string(&future).unwrap(), "\"app_teleported\"");
-        /// ```
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum StatsAction {
-            $(
-                #[doc = concat!("`", $s, "`")]
-                $variant,
-            )*
-            /// An action the backend does not accept.
-            Unknown(UnknownAction),
-        }
-
-        impl StatsAction {
-            /// Every action the backend accepts, in its order.
-            pub const KNOWN: &'static [&'static str] = &[$($s),*];
-
-            /// Reads an action; unknown strings become [`Unknown`](Self::Unknown).
-            #[must_use]
-            pub fn parse(s: &str) -> Self {
-                match s {
-                    $($s => StatsAction::$variant,)*
-                    other => StatsAction::Unknown(UnknownAction(other.to_owned())),
-                }
-            }
-
-            /// The wire text.
-            #[must_use]
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(StatsAction::$variant => $s,)*
-                    StatsAction::Unknown(u) => u.as_str(),
-                }
-            }
-        }
-    };
-}
-
-stats_actions! {
-    Ping => "ping",
-    Delete => "delete",
-    Reset => "reset",
-    Set => "set",
-    Get => "get",
-    SetFail => "set_fail",
-    UpdateFail => "update_fail",
-    DownloadFail => "download_fail",
-    WindowsPathFail => "windows_path_fail",
-    CanonicalPathFail => "canonical_path_fail",
-    DirectoryPathFail => "directory_path_fail",
-    UnzipFail => "unzip_fail",
-    LowMemFail => "low_mem_fail",
-    Download0 => "download_0",
-    Download10 => "download_10",
-    Download20 => "download_20",
-    Download30 => "download_30",
-    Download40 => "download_40",
-    Download50 => "download_50",
-    Download60 => "download_60",
-    Download70 => "download_70",
-    Download80 => "download_80",
-    Download90 => "download_90",
-    DownloadComplete => "download_complete",
-    DownloadManifestStart => "download_manifest_start",
-    DownloadManifestComplete => "download_manifest_complete",
-    DownloadZipStart => "download_zip_start",
-    DownloadZipComplete => "download_zip_complete",
-    DownloadManifestFileFail => "download_manifest_file_fail",
-    DownloadManifestChecksumFail => "download_manifest_checksum_fail",
-    DownloadManifestBrotliFail => "download_manifest_brotli_fail",
-    FinishDownloadFail => "finish_download_fail",
-    ManifestPathFail => "manifest_path_fail",
-    DecryptFail => "decrypt_fail",
-    ChecksumRequired => "checksum_required",
-    InsufficientDiskSpace => "insufficient_disk_space",
-    AppMovedToForeground => "app_moved_to_foreground",
-    AppMovedToBackground => "app_moved_to_background",
-    AppLaunchStart => "app_launch_start",
-    AppLaunchReady => "app_launch_ready",
-    AppLaunchTimeout => "app_launch_timeout",
-    Uninstall => "uninstall",
-    NeedPlanUpgrade => "needPlanUpgrade",
-    MissingBundle => "missingBundle",
-    NoNew => "noNew",
-    DisablePlatformIos => "disablePlatformIos",
-    DisablePlatformAndroid => "disablePlatformAndroid",
-    DisableAutoUpdateToMajor => "disableAutoUpdateToMajor",
-    CannotUpdateViaPrivateChannel => "cannotUpdateViaPrivateChannel",
-    DisableAutoUpdateToMinor => "disableAutoUpdateToMinor",
-    DisableAutoUpdateToPatch => "disableAutoUpdateToPatch",
-    ChannelMisconfigured => "channelMisconfigured",
-    DisableAutoUpdateMetadata => "disableAutoUpdateMetadata",
-    DisableAutoUpdateUnderNative => "disableAutoUpdateUnderNative",
-    DisableDevBuild => "disableDevBuild",
-    DisableProdBuild => "disableProdBuild",
-    DisableEmulator => "disableEmulator",
-    DisableDevice => "disableDevice",
-    CannotGetBundle => "cannotGetBundle",
-    ChecksumFail => "checksum_fail",
-    NoChannelOrOverride => "NoChannelOrOverride",
-    SetChannel => "setChannel",
-    GetChannel => "getChannel",
-    RateLimited => "rateLimited",
-    RateLimitReached => "rate_limit_reached",
-    DisableAutoUpdate => "disableAutoUpdate",
-    KeyMismatch => "keyMismatch",
-    InvalidIp => "InvalidIp",
-    BlockedByServerUrl => "blocked_by_server_url",
-    BackendRefusal => "backend_refusal",
-    DisablePlatformElectron => "disablePlatformElectron",
-    CustomIdBlocked => "customIdBlocked",
-    AppCrash => "app_crash",
-    AppCrashNative => "app_crash_native",
-    AppAnr => "app_anr",
-    AppKilledLowMemory => "app_killed_low_memory",
-    AppKilledExcessiveResourceUsage => "app_killed_excessive_resource_usage",
-    AppInitializationFailure => "app_initialization_failure",
-    AppMemoryWarning => "app_memory_warning",
-    WebviewJavascriptError => "webview_javascript_error",
-    WebviewUnhandledRejection => "webview_unhandled_rejection",
-    WebviewResourceError => "webview_resource_error",
-    WebviewSecurityPolicyViolation => "webview_security_policy_violation",
-    WebviewUncleanRestart => "webview_unclean_restart",
-    WebviewRenderProcessGone => "webview_render_process_gone",
-    WebviewContentProcessTerminated => "webview_content_process_terminated",
-    WebviewDomContentLoaded => "webview_dom_content_loaded",
-    WebviewPageLoaded => "webview_page_loaded",
-    SetNext => "set_next",
-    OsVersionChanged => "os_version_changed",
-    NativeAppVersionChanged => "native_app_version_changed",
-}
-
-impl StatsAction {
-    /// Whether Capgo's backend accepts this action.
-    #[must_use]
-    pub fn is_known(&self) -> bool {
-        !matches!(self, StatsAction::Unknown(_))
-    }
-}
-
-impl fmt::Display for StatsAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl From<&str> for StatsAction {
-    fn from(s: &str) -> Self {
-        StatsAction::parse(s)
-    }
-}
-
-impl Serialize for StatsAction {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for StatsAction {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(StatsAction::parse(&s))
+open_enum! {
+    /// A stats `action`: an open enum. The known variants are exactly the actions Capgo's
+    /// backend accepts (`stats_actions.ts`); any other string reads as
+    /// [`Unknown`](StatsAction::Unknown) and is written back unchanged.
+    ///
+    /// ```
+    /// use otaseal_protocol::StatsAction;
+    ///
+    /// assert_eq!(StatsAction::parse("download_complete"), StatsAction::DownloadComplete);
+    /// assert_eq!(StatsAction::parse("needPlanUpgrade").as_str(), "needPlanUpgrade");
+    /// let future = StatsAction::parse("app_teleported");
+    /// assert!(!future.is_known());
+    /// assert_eq!(future.as_str(), "app_teleported");
+    /// assert_eq!(serde_json::to_string(&future).unwrap(), "\"app_teleported\"");
+    /// ```
+    pub enum StatsAction {
+        Ping => "ping",
+        Delete => "delete",
+        Reset => "reset",
+        Set => "set",
+        Get => "get",
+        SetFail => "set_fail",
+        UpdateFail => "update_fail",
+        DownloadFail => "download_fail",
+        WindowsPathFail => "windows_path_fail",
+        CanonicalPathFail => "canonical_path_fail",
+        DirectoryPathFail => "directory_path_fail",
+        UnzipFail => "unzip_fail",
+        LowMemFail => "low_mem_fail",
+        Download0 => "download_0",
+        Download10 => "download_10",
+        Download20 => "download_20",
+        Download30 => "download_30",
+        Download40 => "download_40",
+        Download50 => "download_50",
+        Download60 => "download_60",
+        Download70 => "download_70",
+        Download80 => "download_80",
+        Download90 => "download_90",
+        DownloadComplete => "download_complete",
+        DownloadManifestStart => "download_manifest_start",
+        DownloadManifestComplete => "download_manifest_complete",
+        DownloadZipStart => "download_zip_start",
+        DownloadZipComplete => "download_zip_complete",
+        DownloadManifestFileFail => "download_manifest_file_fail",
+        DownloadManifestChecksumFail => "download_manifest_checksum_fail",
+        DownloadManifestBrotliFail => "download_manifest_brotli_fail",
+        FinishDownloadFail => "finish_download_fail",
+        ManifestPathFail => "manifest_path_fail",
+        DecryptFail => "decrypt_fail",
+        ChecksumRequired => "checksum_required",
+        InsufficientDiskSpace => "insufficient_disk_space",
+        AppMovedToForeground => "app_moved_to_foreground",
+        AppMovedToBackground => "app_moved_to_background",
+        AppLaunchStart => "app_launch_start",
+        AppLaunchReady => "app_launch_ready",
+        AppLaunchTimeout => "app_launch_timeout",
+        Uninstall => "uninstall",
+        NeedPlanUpgrade => "needPlanUpgrade",
+        MissingBundle => "missingBundle",
+        NoNew => "noNew",
+        DisablePlatformIos => "disablePlatformIos",
+        DisablePlatformAndroid => "disablePlatformAndroid",
+        DisableAutoUpdateToMajor => "disableAutoUpdateToMajor",
+        CannotUpdateViaPrivateChannel => "cannotUpdateViaPrivateChannel",
+        DisableAutoUpdateToMinor => "disableAutoUpdateToMinor",
+        DisableAutoUpdateToPatch => "disableAutoUpdateToPatch",
+        ChannelMisconfigured => "channelMisconfigured",
+        DisableAutoUpdateMetadata => "disableAutoUpdateMetadata",
+        DisableAutoUpdateUnderNative => "disableAutoUpdateUnderNative",
+        DisableDevBuild => "disableDevBuild",
+        DisableProdBuild => "disableProdBuild",
+        DisableEmulator => "disableEmulator",
+        DisableDevice => "disableDevice",
+        CannotGetBundle => "cannotGetBundle",
+        ChecksumFail => "checksum_fail",
+        NoChannelOrOverride => "NoChannelOrOverride",
+        SetChannel => "setChannel",
+        GetChannel => "getChannel",
+        RateLimited => "rateLimited",
+        RateLimitReached => "rate_limit_reached",
+        DisableAutoUpdate => "disableAutoUpdate",
+        KeyMismatch => "keyMismatch",
+        InvalidIp => "InvalidIp",
+        BlockedByServerUrl => "blocked_by_server_url",
+        BackendRefusal => "backend_refusal",
+        DisablePlatformElectron => "disablePlatformElectron",
+        CustomIdBlocked => "customIdBlocked",
+        AppCrash => "app_crash",
+        AppCrashNative => "app_crash_native",
+        AppAnr => "app_anr",
+        AppKilledLowMemory => "app_killed_low_memory",
+        AppKilledExcessiveResourceUsage => "app_killed_excessive_resource_usage",
+        AppInitializationFailure => "app_initialization_failure",
+        AppMemoryWarning => "app_memory_warning",
+        WebviewJavascriptError => "webview_javascript_error",
+        WebviewUnhandledRejection => "webview_unhandled_rejection",
+        WebviewResourceError => "webview_resource_error",
+        WebviewSecurityPolicyViolation => "webview_security_policy_violation",
+        WebviewUncleanRestart => "webview_unclean_restart",
+        WebviewRenderProcessGone => "webview_render_process_gone",
+        WebviewContentProcessTerminated => "webview_content_process_terminated",
+        WebviewDomContentLoaded => "webview_dom_content_loaded",
+        WebviewPageLoaded => "webview_page_loaded",
+        SetNext => "set_next",
+        OsVersionChanged => "os_version_changed",
+        NativeAppVersionChanged => "native_app_version_changed",
     }
 }
 
@@ -237,26 +144,26 @@ impl<'de> Deserialize<'de> for StatsAction {
 /// assert!(body.to_json().unwrap().starts_with("[\n  {\n    \"platform\": \"ios\""));
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct StatsEvent {
     /// The device info object.
     #[serde(flatten)]
     pub info: DeviceInfo,
     /// The bundle version before the event (may be empty).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub old_version_name: Option<String>,
     /// What happened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<StatsAction>,
     /// The channel, when the event concerns one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// When it happened, in milliseconds since 1970-01-01 UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<u64>,
     /// Free string key/value pairs, in order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
     /// Unknown fields, in the order they were read.
     #[serde(flatten)]
@@ -273,54 +180,58 @@ impl StatsEvent {
             ..Self::default()
         }
     }
+
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        use Req::Optional;
+        let mut o = r.object(v)?;
+        let info = DeviceInfo::read_fields(r, &mut o, Profile::Stats);
+        let old_version_name = r.take(&mut o, "old_version_name", Optional, Rule::Any);
+        let action = r.take(&mut o, "action", Optional, Rule::Then(&mut unknown_action));
+        let channel = r.take(&mut o, "channel", Optional, Rule::Any);
+        let timestamp = r.take(&mut o, "timestamp", Optional, Rule::Any);
+        let metadata = r.take(&mut o, "metadata", Optional, Rule::Any);
+        if let Some(m) = &metadata {
+            check_metadata(r, m);
+        }
+        Some(Self {
+            info,
+            old_version_name,
+            action,
+            channel,
+            timestamp,
+            metadata,
+            extra: o,
+        })
+    }
 }
 
-fn check_event(c: &mut Checker<'_>, v: &Value) {
-    let Some(o) = c.object(v) else { return };
-    check_info(c, o, Profile::Stats);
-    c.string(o, "old_version_name", Req::Optional);
-    if let Some(s) = c.string(o, "action", Req::Optional)
-        && !StatsAction::parse(s).is_known()
-    {
-        let field = c.path("action");
-        c.push(ValidationError::UnknownAction {
+/// The backend accepts only the actions of `stats_actions.ts`.
+fn unknown_action(r: &mut Reader<'_>, s: &str) {
+    if !StatsAction::KNOWN.contains(&s) {
+        let field = r.path("action");
+        r.push(ValidationError::UnknownAction {
             field,
             value: s.to_owned(),
         });
     }
-    c.string(o, "channel", Req::Optional);
-    c.uint(o, "timestamp", Req::Optional);
-    if let Some(m) = c.object_field(o, "metadata", Req::Optional) {
-        check_metadata(c, m);
-    }
 }
 
-fn check_metadata(c: &mut Checker<'_>, m: &Map<String, Value>) {
+/// At most 30 keys, each at most 64 UTF-16 units, each value a string of at most 2048.
+fn check_metadata(r: &mut Reader<'_>, m: &Map<String, Value>) {
     if m.len() > MAX_METADATA_KEYS {
-        let field = c.path("metadata");
-        c.push(ValidationError::TooMany {
+        let field = r.path("metadata");
+        r.push(ValidationError::TooMany {
             field,
             count: m.len(),
             max: MAX_METADATA_KEYS,
         });
     }
-    c.nested("metadata", |c| {
+    r.nested("metadata", |r| {
         for (k, v) in m {
-            let len = js_len(k);
-            if len > MAX_METADATA_KEY_LEN {
-                let field = c.path(k);
-                c.push(ValidationError::TooLong {
-                    field,
-                    len,
-                    max: MAX_METADATA_KEY_LEN,
-                    unit: LengthUnit::Utf16,
-                });
-            }
+            r.max_utf16(k, k, MAX_METADATA_KEY_LEN);
             match v {
-                Value::String(s) => {
-                    c.max_js_len(k, s, MAX_METADATA_VALUE_LEN);
-                }
-                _ => c.wrong_type(k, "a string"),
+                Value::String(s) => r.max_utf16(k, s, MAX_METADATA_VALUE_LEN),
+                _ => r.wrong_type(k, "a string"),
             }
         }
     });
@@ -338,7 +249,7 @@ fn check_metadata(c: &mut Checker<'_>, m: &Map<String, Value>) {
 /// assert!(StatsBody::parse(b"7", &Limits::default()).is_err());
 /// # Ok::<(), otaseal_protocol::ValidationErrors>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum StatsBody {
@@ -357,40 +268,43 @@ impl StatsBody {
             StatsBody::Batch(v) => v,
         }
     }
-}
 
-fn check_stats_body(c: &mut Checker<'_>, v: &Value) {
-    match v {
-        Value::Object(_) => check_event(c, v),
-        Value::Array(events) => {
-            let first_app = events
-                .first()
-                .and_then(|e| e.get("app_id"))
-                .and_then(Value::as_str);
-            for (i, e) in events.iter().enumerate() {
-                c.nested(&format!("[{i}]"), |c| {
-                    check_event(c, e);
-                    let app = e.get("app_id").and_then(Value::as_str);
-                    if let (Some(first), Some(app)) = (first_app, app)
-                        && first != app
-                    {
-                        let field = c.path("app_id");
-                        c.push(ValidationError::MixedAppIds { field });
-                    }
-                });
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        match v {
+            Value::Object(_) => StatsEvent::read(r, v).map(|e| StatsBody::Single(Box::new(e))),
+            Value::Array(items) => {
+                let first_app = items
+                    .first()
+                    .and_then(|e| e.get("app_id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let mut events = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    r.nested(&format!("[{i}]"), |r| {
+                        let event = StatsEvent::read(r, item)?;
+                        if let (Some(first), Some(app)) = (&first_app, &event.info.app_id)
+                            && first != app
+                        {
+                            let field = r.path("app_id");
+                            r.push(ValidationError::MixedAppIds { field });
+                        }
+                        events.push(event);
+                        Some(())
+                    });
+                }
+                Some(StatsBody::Batch(events))
             }
-        }
-        _ => {
-            let field = c.here();
-            c.push(ValidationError::WrongType {
-                field,
-                expected: "an object or an array of objects",
-            });
+            _ => {
+                let field = r.here();
+                r.push(ValidationError::WrongType {
+                    field,
+                    expected: "an object or an array of objects",
+                });
+                None
+            }
         }
     }
 }
-
-message_methods!(StatsBody, check_stats_body, "a stats body");
 
 /// One entry of a batch response's `results`.
 ///
@@ -400,20 +314,20 @@ message_methods!(StatsBody, check_stats_body, "a stats body");
 /// let r = StatsResult::ok(3);
 /// assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"status":"ok","index":3}"#);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct StatsResult {
     /// `ok` or `error`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Index of the event in the batch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<u64>,
     /// Error code, when `status` is `error`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Error text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Unknown fields (`moreInfo`), in the order they were read.
     #[serde(flatten)]
@@ -430,6 +344,32 @@ impl StatsResult {
             ..Self::default()
         }
     }
+
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        let mut o = r.object(v)?;
+        let status: Option<String> = r.take(
+            &mut o,
+            "status",
+            Req::Required,
+            Rule::OneOf(&["ok", "error"]),
+        );
+        let index = r.take(&mut o, "index", Req::Required, Rule::Any);
+        // An error result names its error.
+        let error_req = if status.as_deref() == Some("error") {
+            Req::NonEmpty
+        } else {
+            Req::Optional
+        };
+        let error = r.take(&mut o, "error", error_req, Rule::Any);
+        let message = r.take(&mut o, "message", Req::Optional, Rule::Any);
+        Some(Self {
+            status,
+            index,
+            error,
+            message,
+            extra: o,
+        })
+    }
 }
 
 /// A successful stats response: `{"status": "ok"}` for a single event,
@@ -442,18 +382,41 @@ impl StatsResult {
 /// assert_eq!(ok.status.as_deref(), Some("ok"));
 /// assert_eq!(ok.results, None);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct StatsOk {
     /// Always `ok`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// One result per event of a batch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<StatsResult>>,
     /// Unknown fields, in the order they were read.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl StatsOk {
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
+        let mut o = r.object(v)?;
+        let status = r.take(&mut o, "status", Req::Required, Rule::OneOf(&["ok"]));
+        let results = r
+            .take::<Vec<Value>>(&mut o, "results", Req::Optional, Rule::Any)
+            .map(|items| {
+                items
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, item)| {
+                        r.nested(&format!("results[{i}]"), |r| StatsResult::read(r, item))
+                    })
+                    .collect()
+            });
+        Some(Self {
+            status,
+            results,
+            extra: o,
+        })
+    }
 }
 
 /// The response to `POST {statsUrl}`: success, or an error body (any object with an `error`
@@ -497,60 +460,26 @@ impl StatsResponse {
             ..StatsOk::default()
         })
     }
-}
 
-impl<'de> Deserialize<'de> for StatsResponse {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let v = Value::deserialize(d)?;
+    fn read(r: &mut Reader<'_>, v: Value) -> Option<Self> {
         if v.get("error").is_some() {
-            serde_json::from_value(v)
-                .map(StatsResponse::Error)
-                .map_err(D::Error::custom)
+            ErrorResponse::read(r, v).map(StatsResponse::Error)
         } else {
-            serde_json::from_value(v)
-                .map(StatsResponse::Ok)
-                .map_err(D::Error::custom)
+            StatsOk::read(r, v).map(StatsResponse::Ok)
         }
     }
 }
 
-fn check_stats_response(c: &mut Checker<'_>, v: &Value) {
-    let Some(o) = c.object(v) else { return };
-    if o.contains_key("error") {
-        check_error_response(c, o);
-        return;
-    }
-    if let Some(s) = c.string(o, "status", Req::Required) {
-        c.one_of("status", s, &["ok"]);
-    }
-    let Some(results) = c.array_field(o, "results", Req::Optional) else {
-        return;
-    };
-    for (i, r) in results.iter().enumerate() {
-        c.nested(&format!("results[{i}]"), |c| {
-            let Some(o) = c.object(r) else { return };
-            let status = c.string(o, "status", Req::Required);
-            if let Some(s) = status {
-                c.one_of("status", s, &["ok", "error"]);
-            }
-            c.uint(o, "index", Req::Required);
-            let error_req = if status == Some("error") {
-                Req::NonEmpty
-            } else {
-                Req::Optional
-            };
-            c.string(o, "error", error_req);
-            c.string(o, "message", Req::Optional);
-        });
-    }
-}
-
-message_methods!(StatsResponse, check_stats_response, "a stats response");
+message_methods!(
+    StatsBody: "a stats body",
+    StatsResponse: "a stats response",
+);
+crate::read::deserialize_by_reading!(StatsEvent, StatsResult, StatsOk);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::field_rules;
     use otaseal_wire::Limits;
     use serde_json::json;
 
@@ -567,13 +496,7 @@ mod tests {
 
     fn rules(v: &Value) -> Vec<String> {
         let bytes = serde_json::to_vec(v).unwrap();
-        match StatsBody::parse(&bytes, &Limits::DEFAULT) {
-            Ok(_) => vec![],
-            Err(e) => e
-                .iter()
-                .map(|e| format!("{} {}", e.field(), e.rule()))
-                .collect(),
-        }
+        field_rules(StatsBody::parse(&bytes, &Limits::DEFAULT))
     }
 
     #[test]

@@ -185,10 +185,36 @@ fn exercise(bytes: &[u8]) {
             |r: &ChannelResponse| r.validate(&l).is_ok()
         );
     }
-    // Strict parsing succeeds only on valid documents, whose canonical text is valid too.
-    if let Ok(r) = UpdateResponse::parse(bytes, &l) {
-        let text = r.to_json().unwrap();
-        UpdateResponse::parse(text.as_bytes(), &l).unwrap();
+    // Strict parsing succeeds only on valid documents, whose canonical text is valid too; the
+    // lenient reader reads them as the same message, which validates.
+    macro_rules! readers_agree {
+        ($ty:ty) => {
+            if let Ok(m) = <$ty>::parse(bytes, &l) {
+                let text = m.to_json().unwrap();
+                <$ty>::parse(text.as_bytes(), &l).unwrap();
+                assert_eq!(<$ty>::from_json(bytes, &l).unwrap(), m);
+                m.validate(&l).unwrap();
+            }
+        };
+    }
+    readers_agree!(UpdateRequest);
+    readers_agree!(UpdateResponse);
+    readers_agree!(StatsBody);
+    readers_agree!(StatsResponse);
+    readers_agree!(ErrorResponse);
+    readers_agree!(ChannelListQuery);
+    for method in [
+        ChannelMethod::Set,
+        ChannelMethod::Get,
+        ChannelMethod::Delete,
+    ] {
+        if let Ok(m) = ChannelRequest::parse(bytes, method, &l) {
+            m.validate(method, &l).unwrap();
+        }
+        if let Ok(m) = ChannelResponse::parse(bytes, method, &l) {
+            assert_eq!(ChannelResponse::from_json(bytes, method, &l).unwrap(), m);
+            m.validate(&l).unwrap();
+        }
     }
     if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
         let _ = classify_update_response(&v);
@@ -212,13 +238,78 @@ proptest! {
     #[test]
     fn the_lenient_reader_keeps_every_field(v in json_value()) {
         // Whatever the lenient reader accepts as an object, it writes back with the same
-        // fields and values (key order aside).
+        // fields and values (key order aside), except unknown fields inside manifest entries,
+        // which the one manifest entry type of otaseal does not have (spec/protocol.md 8).
         let bytes = serde_json::to_vec(&v).unwrap();
         if let Ok(r) = UpdateRequest::from_json(&bytes, &Limits::default()) {
             prop_assert_eq!(serde_json::to_value(&r).unwrap(), v.clone());
         }
         if let Ok(r) = UpdateResponse::from_json(&bytes, &Limits::default()) {
-            prop_assert_eq!(serde_json::to_value(&r).unwrap(), v);
+            let mut expected = v;
+            if matches!(r, UpdateResponse::Available(_)) {
+                drop_unknown_entry_fields(&mut expected);
+            }
+            prop_assert_eq!(serde_json::to_value(&r).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn manifests_read_leniently_keep_their_entries(
+        entries in prop::collection::vec(manifest_entry(), 0..6),
+    ) {
+        let v = serde_json::json!({
+            "version": "1.0.1",
+            "url": "https://cdn.example.com/b.zip",
+            "session_key": "",
+            "checksum": null,
+            "manifest": entries,
+        });
+        let bytes = serde_json::to_vec(&v).unwrap();
+        exercise(&bytes);
+        let complete = entries.iter().all(|e| {
+            ["file_name", "file_hash", "download_url"]
+                .iter()
+                .all(|k| e.get(k).is_some_and(Value::is_string))
+        });
+        match UpdateResponse::from_json(&bytes, &Limits::default()) {
+            Ok(r) => {
+                prop_assert!(complete, "an entry without its three string fields was read");
+                let mut expected = v;
+                drop_unknown_entry_fields(&mut expected);
+                prop_assert_eq!(serde_json::to_value(&r).unwrap(), expected);
+            }
+            Err(e) => prop_assert!(!complete, "{}", e),
+        }
+    }
+}
+
+/// A manifest entry with some of its three fields, values of any type, and unknown fields.
+fn manifest_entry() -> impl Strategy<Value = Value> {
+    let field = prop_oneof![
+        3 => interesting_string().prop_map(Value::String),
+        1 => json_value(),
+    ];
+    prop::collection::vec(
+        (
+            prop_oneof![
+                prop::sample::select(&["file_name", "file_hash", "download_url"][..])
+                    .prop_map(str::to_owned),
+                "[a-z]{1,6}",
+            ],
+            field,
+        ),
+        0..6,
+    )
+    .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<String, Value>>()))
+}
+
+/// Removes from every object of `v["manifest"]` the keys a manifest entry does not have.
+fn drop_unknown_entry_fields(v: &mut Value) {
+    if let Some(Value::Array(entries)) = v.get_mut("manifest") {
+        for e in entries {
+            if let Value::Object(o) = e {
+                o.retain(|k, _| ["file_name", "file_hash", "download_url"].contains(&k.as_str()));
+            }
         }
     }
 }

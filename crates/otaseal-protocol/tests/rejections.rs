@@ -65,320 +65,316 @@ fn errors(kind: MessageKind, bytes: &[u8], limits: &Limits) -> Vec<(String, Stri
 }
 
 struct Case {
-    name: &'static str,
     kind: MessageKind,
     doc: Vec<u8>,
     limits: Limits,
     expect: &'static [(&'static str, &'static str)],
 }
 
-fn case(
-    name: &'static str,
+fn case(kind: MessageKind, doc: Value, expect: &'static [(&'static str, &'static str)]) -> Case {
+    with_limits(kind, doc, Limits::default(), expect)
+}
+
+fn with_limits(
     kind: MessageKind,
     doc: Value,
+    limits: Limits,
     expect: &'static [(&'static str, &'static str)],
 ) -> Case {
     Case {
-        name,
         kind,
         doc: serde_json::to_vec(&doc).unwrap(),
-        limits: Limits::default(),
+        limits,
         expect,
     }
 }
 
-fn cases() -> Vec<Case> {
-    use MessageKind::{
-        ChannelRequest, ChannelResponse, StatsRequest, UpdateRequest, UpdateResponse,
-    };
-    let mut tiny = Limits::default();
-    tiny.max_json_len = 10;
-    let mut short_paths = Limits::default();
-    short_paths.max_path_len = 4;
-    let mut few_entries = Limits::default();
-    few_entries.max_manifest_entries = 1;
-    let mut short_fields = Limits::default();
-    short_fields.max_field_len = 36;
-    let stats = with(request(), "action", json!("set"));
-    let mut out = vec![
-        Case {
-            name: "document over max_json_len, not parsed",
-            kind: UpdateRequest,
-            doc: b"{ this is not JSON }".to_vec(),
-            limits: tiny,
-            expect: &[("$", "max_json_len")],
-        },
-        Case {
-            name: "not JSON",
-            kind: UpdateRequest,
-            doc: b"{\"platform\":".to_vec(),
-            limits: Limits::default(),
-            expect: &[("$", "json_syntax")],
-        },
-        case(
-            "array instead of object",
-            UpdateRequest,
-            json!([]),
-            &[("$", "type")],
-        ),
-        case(
-            "wrong JSON types",
-            UpdateRequest,
-            with(
-                with(request(), "is_prod", json!("true")),
-                "custom_id",
-                json!(5),
-            ),
-            &[("custom_id", "type"), ("is_prod", "type")],
-        ),
-        case(
-            "missing required fields",
-            UpdateRequest,
-            json!({"platform": "ios"}),
-            &[
-                ("device_id", "required"),
-                ("app_id", "required"),
-                ("version_build", "required"),
-                ("version_name", "required"),
-                ("plugin_version", "required"),
-            ],
-        ),
-        case(
-            "empty version_name and version_build",
-            UpdateRequest,
-            with(
-                with(request(), "version_name", json!("")),
-                "version_build",
-                json!(""),
-            ),
-            &[
-                ("version_build", "non_empty"),
-                ("version_name", "non_empty"),
-            ],
-        ),
-        case(
-            "Capgo length limits",
-            UpdateRequest,
-            with(
-                with(
-                    with(request(), "install_source", json!("s".repeat(65))),
-                    "key_id",
-                    json!("k".repeat(21)),
-                ),
-                "device_id",
-                json!(format!("{DEVICE}0")),
-            ),
-            &[
-                ("device_id", "max_length"),
-                ("install_source", "max_length"),
-                ("key_id", "max_length"),
-            ],
-        ),
-        Case {
-            name: "max_field_len",
-            kind: UpdateRequest,
-            doc: serde_json::to_vec(&with(request(), "version_os", json!("v".repeat(37)))).unwrap(),
-            limits: short_fields,
-            expect: &[("version_os", "max_length")],
-        },
-        case(
-            "app id pattern",
-            UpdateRequest,
-            with(request(), "app_id", json!("com")),
-            &[("app_id", "app_id")],
-        ),
-        case(
-            "UUID pattern",
-            UpdateRequest,
-            with(
-                request(),
-                "device_id",
-                json!("0b5f5e4a2c1d4f3e9a8b7c6d5e4f3a2b"),
-            ),
-            &[("device_id", "uuid")],
-        ),
-        case(
-            "platform set",
-            UpdateRequest,
-            with(request(), "platform", json!("web")),
-            &[("platform", "one_of")],
-        ),
-        case(
-            "plugin version",
-            UpdateRequest,
-            with(request(), "plugin_version", json!("8.51")),
-            &[("plugin_version", "semver")],
-        ),
-        case(
-            "version_build after fixSemver",
-            UpdateRequest,
-            with(request(), "version_build", json!("1.2-beta")),
-            &[("version_build", "version_build")],
-        ),
-        case(
-            "unknown stats action",
-            StatsRequest,
-            with(stats.clone(), "action", json!("teleported")),
-            &[("action", "stats_action")],
-        ),
-        case(
-            "stats limits",
-            StatsRequest,
-            with(
-                with(stats.clone(), "custom_id", json!("c".repeat(37))),
-                "metadata",
-                Value::Object((0..31).map(|i| (format!("k{i}"), json!("v"))).collect()),
-            ),
-            &[("custom_id", "max_length"), ("metadata", "max_entries")],
-        ),
-        case(
-            "stats metadata key and value",
-            StatsRequest,
-            with(
-                stats.clone(),
-                "metadata",
-                json!({"k": "v".repeat(2049), "n": 1}),
-            ),
-            &[("metadata.k", "max_length"), ("metadata.n", "type")],
-        ),
-        case(
-            "stats batch with two apps",
-            StatsRequest,
-            json!([
-                stats.clone(),
-                with(stats.clone(), "app_id", json!("com.example.other"))
-            ]),
-            &[("[1].app_id", "same_app_id")],
-        ),
-        case(
-            "stats requires version_os, any platform",
-            StatsRequest,
-            json!([with(
-                with(stats.clone(), "platform", json!("web")),
-                "version_os",
-                Value::Null
-            )]),
-            &[("[0].version_os", "type")],
-        ),
-        case(
-            "update url",
-            UpdateResponse,
-            with(update(), "url", json!("ftp://cdn.example.com/b.zip")),
-            &[("url", "http_url")],
-        ),
-        case(
-            "session key format",
-            UpdateResponse,
-            with(update(), "session_key", json!("abc:def")),
-            &[("session_key", "wire_format")],
-        ),
-        case(
-            "legacy CRC32 checksum",
-            UpdateResponse,
-            with(
-                with(update(), "session_key", json!("")),
-                "checksum",
-                json!("f7df1b24"),
-            ),
-            &[("checksum", "sha256_checksum")],
-        ),
-        case(
-            "encrypted bundle with a plain checksum",
-            UpdateResponse,
-            with(update(), "checksum", json!(SHA)),
-            &[("checksum", "signed_checksum")],
-        ),
-        case(
-            "checksum and session key from different key sizes",
-            UpdateResponse,
-            with(update(), "checksum", json!("ab".repeat(384))),
-            &[("checksum", "same_key")],
-        ),
-        case(
-            "success body with an empty error key",
-            UpdateResponse,
-            with(update(), "error", json!("")),
-            &[
-                ("error", "non_empty"),
-                ("message", "required"),
-                ("kind", "required"),
-            ],
-        ),
-        case(
-            "kind does not match the code",
-            UpdateResponse,
-            json!({"error": "no_new_version_available", "message": "m", "kind": "failed"}),
-            &[("kind", "kind_matches_error")],
-        ),
-        case(
-            "unknown kind",
-            UpdateResponse,
-            json!({"error": "no_channel", "message": "m", "kind": "update_available"}),
-            &[("kind", "one_of")],
-        ),
-        case(
-            "unsafe and duplicate manifest paths",
-            UpdateResponse,
-            with(
-                update(),
-                "manifest",
-                json!([entry("a.js"), entry("/etc/x"), entry("a.js")]),
-            ),
-            &[
-                ("manifest[1].file_name", "manifest_path"),
-                ("manifest[2].file_name", "unique_file_name"),
-            ],
-        ),
-        Case {
-            name: "manifest path over max_path_len",
-            kind: UpdateResponse,
-            doc: serde_json::to_vec(&with(update(), "manifest", json!([entry("abcde")]))).unwrap(),
-            limits: short_paths,
-            expect: &[("manifest[0].file_name", "max_length")],
-        },
-        Case {
-            name: "manifest over max_manifest_entries",
-            kind: UpdateResponse,
-            doc: serde_json::to_vec(&with(update(), "manifest", json!([entry("a"), entry("b")])))
-                .unwrap(),
-            limits: few_entries,
-            expect: &[("manifest", "max_entries")],
-        },
-        case(
-            "channel set without channel",
-            ChannelRequest(ChannelMethod::Set),
-            request(),
-            &[("channel", "required")],
-        ),
-        case(
-            "channel list query booleans",
-            ChannelRequest(ChannelMethod::List),
-            json!({"platform": "ios", "device_id": DEVICE, "app_id": "com.example.app",
-                   "version_build": "1", "version_name": "1", "is_prod": "yes"}),
-            &[("is_prod", "one_of")],
-        ),
-        case(
-            "channel get status",
-            ChannelResponse(ChannelMethod::Get),
-            json!({"channel": "beta", "status": "forced"}),
-            &[("status", "one_of")],
-        ),
-    ];
-    out.sort_by_key(|c| c.name);
-    out
+fn raw(
+    kind: MessageKind,
+    doc: &[u8],
+    limits: Limits,
+    expect: &'static [(&'static str, &'static str)],
+) -> Case {
+    Case {
+        kind,
+        doc: doc.to_vec(),
+        limits,
+        expect,
+    }
 }
 
-#[test]
-fn every_rejection_names_field_and_rule() {
-    for c in cases() {
-        let got = errors(c.kind, &c.doc, &c.limits);
-        let want: Vec<(String, String)> = c
-            .expect
-            .iter()
-            .map(|(f, r)| ((*f).to_owned(), (*r).to_owned()))
-            .collect();
-        assert_eq!(got, want, "{}", c.name);
-    }
+fn limits(change: impl FnOnce(&mut Limits)) -> Limits {
+    let mut l = Limits::default();
+    change(&mut l);
+    l
+}
+
+fn stats() -> Value {
+    with(request(), "action", json!("set"))
+}
+
+/// The document is rejected with exactly the expected (field, rule) pairs, in this order.
+fn check(c: &Case) {
+    let got = errors(c.kind, &c.doc, &c.limits);
+    let want: Vec<(String, String)> = c
+        .expect
+        .iter()
+        .map(|(f, r)| ((*f).to_owned(), (*r).to_owned()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+/// Lists the cases once: one generated test per case (`rejects::not_json`, ...), so that a
+/// failure names its case, and the list that the spec's rules are compared with.
+macro_rules! rejections {
+    ($($name:ident: $case:expr,)*) => {
+        fn cases() -> Vec<(&'static str, Case)> {
+            use MessageKind::*;
+            vec![$((stringify!($name), $case)),*]
+        }
+
+        mod rejects {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    use MessageKind::*;
+                    check(&$case);
+                }
+            )*
+        }
+    };
+}
+
+rejections! {
+    document_over_max_json_len_is_not_parsed: raw(
+        UpdateRequest,
+        b"{ this is not JSON }",
+        limits(|l| l.max_json_len = 10),
+        &[("$", "max_json_len")],
+    ),
+    not_json: raw(
+        UpdateRequest,
+        b"{\"platform\":",
+        Limits::default(),
+        &[("$", "json_syntax")],
+    ),
+    duplicate_keys_at_any_depth: raw(
+        StatsRequest,
+        br#"[{"version_name":"1.0.1","version_name":"1.0.2","metadata":{"k":"a","k":"b"}}]"#,
+        Limits::default(),
+        &[
+            ("[0].version_name", "unique_key"),
+            ("[0].metadata.k", "unique_key"),
+            ("[0].platform", "required"),
+            ("[0].device_id", "required"),
+            ("[0].app_id", "required"),
+            ("[0].version_os", "required"),
+        ],
+    ),
+    array_instead_of_object: case(UpdateRequest, json!([]), &[("$", "type")]),
+    wrong_json_types: case(
+        UpdateRequest,
+        with(with(request(), "is_prod", json!("true")), "custom_id", json!(5)),
+        &[("custom_id", "type"), ("is_prod", "type")],
+    ),
+    missing_required_fields: case(
+        UpdateRequest,
+        json!({"platform": "ios"}),
+        &[
+            ("device_id", "required"),
+            ("app_id", "required"),
+            ("version_build", "required"),
+            ("version_name", "required"),
+            ("plugin_version", "required"),
+        ],
+    ),
+    empty_version_name_and_version_build: case(
+        UpdateRequest,
+        with(with(request(), "version_name", json!("")), "version_build", json!("")),
+        &[("version_build", "non_empty"), ("version_name", "non_empty")],
+    ),
+    capgo_length_limits: case(
+        UpdateRequest,
+        with(
+            with(
+                with(request(), "install_source", json!("s".repeat(65))),
+                "key_id",
+                json!("k".repeat(21)),
+            ),
+            "device_id",
+            json!(format!("{DEVICE}0")),
+        ),
+        &[
+            ("device_id", "max_length"),
+            ("install_source", "max_length"),
+            ("key_id", "max_length"),
+        ],
+    ),
+    max_field_len: with_limits(
+        UpdateRequest,
+        with(request(), "version_os", json!("v".repeat(37))),
+        limits(|l| l.max_field_len = 36),
+        &[("version_os", "max_length")],
+    ),
+    app_id_pattern: case(
+        UpdateRequest,
+        with(request(), "app_id", json!("com")),
+        &[("app_id", "app_id")],
+    ),
+    uuid_pattern: case(
+        UpdateRequest,
+        with(request(), "device_id", json!("0b5f5e4a2c1d4f3e9a8b7c6d5e4f3a2b")),
+        &[("device_id", "uuid")],
+    ),
+    platform_set: case(
+        UpdateRequest,
+        with(request(), "platform", json!("web")),
+        &[("platform", "one_of")],
+    ),
+    plugin_version: case(
+        UpdateRequest,
+        with(request(), "plugin_version", json!("8.51")),
+        &[("plugin_version", "semver")],
+    ),
+    version_build_after_fix_semver: case(
+        UpdateRequest,
+        with(request(), "version_build", json!("1.2-beta")),
+        &[("version_build", "version_build")],
+    ),
+    unknown_stats_action: case(
+        StatsRequest,
+        with(stats(), "action", json!("teleported")),
+        &[("action", "stats_action")],
+    ),
+    stats_limits: case(
+        StatsRequest,
+        with(
+            with(stats(), "custom_id", json!("c".repeat(37))),
+            "metadata",
+            Value::Object((0..31).map(|i| (format!("k{i}"), json!("v"))).collect()),
+        ),
+        &[("custom_id", "max_length"), ("metadata", "max_entries")],
+    ),
+    stats_metadata_key_and_value: case(
+        StatsRequest,
+        with(stats(), "metadata", json!({"k": "v".repeat(2049), "n": 1})),
+        &[("metadata.k", "max_length"), ("metadata.n", "type")],
+    ),
+    stats_batch_with_two_apps: case(
+        StatsRequest,
+        json!([stats(), with(stats(), "app_id", json!("com.example.other"))]),
+        &[("[1].app_id", "same_app_id")],
+    ),
+    stats_requires_version_os_any_platform: case(
+        StatsRequest,
+        json!([with(with(stats(), "platform", json!("web")), "version_os", Value::Null)]),
+        &[("[0].version_os", "type")],
+    ),
+    update_url: case(
+        UpdateResponse,
+        with(update(), "url", json!("ftp://cdn.example.com/b.zip")),
+        &[("url", "http_url")],
+    ),
+    session_key_format: case(
+        UpdateResponse,
+        with(update(), "session_key", json!("abc:def")),
+        &[("session_key", "wire_format")],
+    ),
+    legacy_crc32_checksum: case(
+        UpdateResponse,
+        with(with(update(), "session_key", json!("")), "checksum", json!("f7df1b24")),
+        &[("checksum", "sha256_checksum")],
+    ),
+    encrypted_bundle_with_a_plain_checksum: case(
+        UpdateResponse,
+        with(update(), "checksum", json!(SHA)),
+        &[("checksum", "signed_checksum")],
+    ),
+    checksum_and_session_key_from_different_key_sizes: case(
+        UpdateResponse,
+        with(update(), "checksum", json!("ab".repeat(384))),
+        &[("checksum", "same_key")],
+    ),
+    success_body_with_an_empty_error_key: case(
+        UpdateResponse,
+        with(update(), "error", json!("")),
+        &[("error", "non_empty"), ("message", "required"), ("kind", "required")],
+    ),
+    kind_does_not_match_the_code: case(
+        UpdateResponse,
+        json!({"error": "no_new_version_available", "message": "m", "kind": "failed"}),
+        &[("kind", "kind_matches_error")],
+    ),
+    unknown_kind: case(
+        UpdateResponse,
+        json!({"error": "no_channel", "message": "m", "kind": "update_available"}),
+        &[("kind", "one_of")],
+    ),
+    unsafe_and_duplicate_manifest_paths: case(
+        UpdateResponse,
+        with(update(), "manifest", json!([entry("a.js"), entry("/etc/x"), entry("a.js")])),
+        &[
+            ("manifest[1].file_name", "manifest_path"),
+            ("manifest[2].file_name", "unique_file_name"),
+        ],
+    ),
+    manifest_names_as_the_device_reads_them: case(
+        UpdateResponse,
+        with(
+            update(),
+            "manifest",
+            json!([
+                entry("x%2Fy"),
+                entry("C:evil"),
+                entry("a%07b"),
+                entry("A.js"),
+                entry("a.js"),
+                entry("%C3%A9.txt"),
+                entry("e%CC%81.txt"),
+                entry("A.js/x"),
+                entry("b.js.br"),
+                entry("b.js"),
+            ]),
+        ),
+        &[
+            ("manifest[0].file_name", "manifest_path"),
+            ("manifest[1].file_name", "manifest_path"),
+            ("manifest[2].file_name", "manifest_path"),
+            ("manifest[4].file_name", "unique_file_name"),
+            ("manifest[6].file_name", "unique_file_name"),
+            ("manifest[7].file_name", "unique_file_name"),
+            ("manifest[9].file_name", "unique_file_name"),
+        ],
+    ),
+    manifest_path_over_max_path_len: with_limits(
+        UpdateResponse,
+        with(update(), "manifest", json!([entry("abcde")])),
+        limits(|l| l.max_path_len = 4),
+        &[("manifest[0].file_name", "max_length")],
+    ),
+    manifest_over_max_manifest_entries: with_limits(
+        UpdateResponse,
+        with(update(), "manifest", json!([entry("a"), entry("b")])),
+        limits(|l| l.max_manifest_entries = 1),
+        &[("manifest", "max_entries")],
+    ),
+    channel_set_without_channel: case(
+        ChannelRequest(ChannelMethod::Set),
+        request(),
+        &[("channel", "required")],
+    ),
+    channel_list_query_booleans: case(
+        ChannelRequest(ChannelMethod::List),
+        json!({"platform": "ios", "device_id": DEVICE, "app_id": "com.example.app",
+               "version_build": "1", "version_name": "1", "is_prod": "yes"}),
+        &[("is_prod", "one_of")],
+    ),
+    channel_get_status: case(
+        ChannelResponse(ChannelMethod::Get),
+        json!({"channel": "beta", "status": "forced"}),
+        &[("status", "one_of")],
+    ),
 }
 
 #[test]
@@ -420,10 +416,16 @@ fn spec_rules() -> BTreeSet<String> {
 fn every_rule_of_the_spec_is_exercised() {
     let mut seen: BTreeSet<String> = cases()
         .iter()
-        .flat_map(|c| c.expect.iter().map(|(_, r)| (*r).to_owned()))
+        .flat_map(|(_, c)| c.expect.iter().map(|(_, r)| (*r).to_owned()))
         .collect();
     seen.insert("https_url".into()); // the_v2_builder_rejects_http
     let spec = spec_rules();
-    assert_eq!(spec.len(), 23, "{spec:?}");
+    assert_eq!(spec.len(), 24, "{spec:?}");
     assert_eq!(seen, spec);
+}
+
+#[test]
+fn case_names_are_unique() {
+    let names: BTreeSet<&str> = cases().iter().map(|(n, _)| *n).collect();
+    assert_eq!(names.len(), cases().len());
 }

@@ -1,30 +1,4 @@
-//! Wire formats of Capgo-compatible OTA bundles, as specified in the otaseal wire spec
-//! (`spec/` at the repository root).
-//!
-//! This crate holds **formats and limits only**: no cryptography and no I/O. It parses and
-//! encodes the strings that travel between a build machine, an update server and a device:
-//!
-//! - [`IvSessionKey`]: Capgo's `ivSessionKey` / `session_key` string, `base64(iv):base64(block)`.
-//! - [`Sha256Checksum`], [`Crc32Checksum`] and [`Checksum`]: bundle checksums.
-//! - [`SignedChecksum`]: the RSA block carrying the checksum, in hex or base64 form.
-//! - [`type1`]: the PKCS#1 v1.5 block-type-1 layout that wraps session keys and checksums.
-//! - [`KeyId`]: the 20-character key hint that devices send as `key_id`.
-//! - [`FormatVersion`] and [`Limits`].
-//!
-//! Every parser is strict (canonical encodings only), never panics and never allocates more
-//! than its input bounded by [`Limits`]; every rejection is a [`WireError`] that says what was
-//! wrong.
-//!
-//! ```
-//! use otaseal_wire::{IvSessionKey, Limits};
-//!
-//! let block = [0x42u8; 256];
-//! let s = IvSessionKey::new([7u8; 16], block.to_vec()).to_string();
-//! let parsed = IvSessionKey::parse(&s, &Limits::default())?;
-//! assert_eq!(parsed.iv(), &[7u8; 16]);
-//! assert_eq!(parsed.wrapped_key().len(), 256);
-//! # Ok::<(), otaseal_wire::WireError>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -61,6 +35,7 @@ mod fingerprint;
 mod key_id;
 mod limits;
 pub mod manifest;
+pub mod plugin;
 mod session_key;
 pub mod type1;
 pub mod v3;

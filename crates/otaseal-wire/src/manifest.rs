@@ -31,7 +31,7 @@
 
 use alloc::borrow::ToOwned;
 use alloc::collections::BTreeMap;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -70,6 +70,27 @@ pub struct ManifestEntry {
 }
 
 impl ManifestEntry {
+    /// An entry of an encrypted bundle, with its signed checksum in its form.
+    #[must_use]
+    pub fn signed(
+        file_name: impl Into<String>,
+        file_hash: &crate::SignedChecksum,
+        download_url: impl Into<String>,
+    ) -> Self {
+        Self::new(file_name, file_hash.to_string(), download_url)
+    }
+
+    /// `file_hash` as a signed checksum ([`SignedChecksum::parse`](crate::SignedChecksum::parse)).
+    ///
+    /// # Errors
+    /// [`WireError`](crate::WireError) if it is not a signed checksum.
+    pub fn signed_file_hash(
+        &self,
+        limits: &Limits,
+    ) -> Result<crate::SignedChecksum, crate::WireError> {
+        crate::SignedChecksum::parse(&self.file_hash, limits)
+    }
+
     /// An entry from its three fields.
     #[must_use]
     pub fn new(

@@ -1,6 +1,7 @@
 //! The byte layouts of otaseal V3 (`spec/v3.md`): the header codec (canonical parser and
 //! encoder over a bounded cursor), the signature field and the key-rotation statement. No
-//! cryptography: `otaseal-envelope` signs, verifies, wraps and decrypts.
+//! cryptography and no verifier state: `otaseal-envelope` signs, verifies, wraps, decrypts and
+//! keeps the trusted key set.
 //!
 //! Every length is checked against [`Limits`] before anything is allocated,
 //! every parser rejects trailing bytes, and every error is a small `Copy` [`ParseError`] that
@@ -14,11 +15,14 @@ use core::fmt;
 
 pub use cursor::check_str;
 pub use header::{
-    COMMITMENT_LEN, Context, ContextError, Header, MAGIC, MAX_RECIPIENTS, MIN_HEADER_LEN,
-    PREFIX_LEN, RecipientStanza, Suite, TAG_LEN, VERSION, chunk_count_for, max_chunk_count,
-    max_header_len, parse_prefix,
+    COMMITMENT_LEN, Context, ContextError, Header, KEY_COMMITMENT_LEN, MAGIC, MAX_RECIPIENTS,
+    MIN_HEADER_LEN, PREFIX_LEN, RecipientStanza, Suite, TAG_LEN, VERSION, WITHDRAWN_SUITE,
+    chunk_count_for, max_chunk_count, max_header_len, parse_prefix,
 };
-pub use rotation::{MAX_SPKI_LEN, ROTATION_MAGIC, RotationStatement};
+pub use rotation::{
+    FIRST_ROTATION_VERSION, MAX_SPKI_LEN, ROTATION_MAGIC, Rotation, RotationStatement,
+    max_statement_len,
+};
 
 use crate::{Limits, RSA_BLOCK_LENS};
 
@@ -88,6 +92,10 @@ pub enum ParseErrorKind {
     BadChunking,
     /// A rotation statement whose fingerprints or key do not agree.
     BadRotationKey,
+    /// A rotation statement's key-set version is below 2 (version 1 is the configured set).
+    BadKeySetVersion,
+    /// A rotation statement's retire flag is neither 0 nor 1.
+    BadRetireFlag,
 }
 
 impl fmt::Display for ParseErrorKind {
@@ -95,6 +103,10 @@ impl fmt::Display for ParseErrorKind {
         match self {
             ParseErrorKind::BadMagic => f.write_str("not an otaseal V3 file (bad magic)"),
             ParseErrorKind::UnsupportedVersion(v) => write!(f, "unsupported format version {v}"),
+            ParseErrorKind::UnknownSuite(WITHDRAWN_SUITE) => write!(
+                f,
+                "suite id {WITHDRAWN_SUITE} was withdrawn in otaseal-wire-spec v0.2.0 (no key commitment); seal the bundle again"
+            ),
             ParseErrorKind::UnknownSuite(s) => write!(f, "unknown suite id {s}"),
             ParseErrorKind::UnexpectedEnd => f.write_str("input ends inside a field"),
             ParseErrorKind::TooLarge => f.write_str("a length or count exceeds its limit"),
@@ -116,6 +128,12 @@ impl fmt::Display for ParseErrorKind {
             ),
             ParseErrorKind::BadRotationKey => {
                 f.write_str("rotation statement key does not match its fingerprints")
+            }
+            ParseErrorKind::BadKeySetVersion => {
+                f.write_str("rotation statement key-set version is below 2")
+            }
+            ParseErrorKind::BadRetireFlag => {
+                f.write_str("rotation statement retire flag is neither 0 nor 1")
             }
         }
     }

@@ -6,15 +6,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use otaseal_envelope::io::{Existing, Mode, PendingFile};
+use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
 use otaseal_envelope::v2::{self, DecryptError, SessionKey, Verification};
-use otaseal_keys::Limits;
-use otaseal_wire::{ChecksumFormat, IvSessionKey, Sha256Checksum, SignedChecksum};
+use otaseal_keys::{Limit, Limits};
+use otaseal_wire::plugin::{DeviceRefusal, PluginVersion};
+use otaseal_wire::{IvSessionKey, Sha256Checksum, SignedChecksum};
 use serde_json::json;
 
+use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
 use crate::util::{
-    arg_or_file, load_private_key, load_public_key, parse_checksum_format, parse_key_source,
-    print_json, progress_reader, sha256_reader, sibling,
+    arg_or_file, load_private_key, load_public_key, parse_key_source, print_json, progress_reader,
+    sha256_reader, sibling,
 };
 
 /// Bundle commands.
@@ -53,9 +55,8 @@ pub(crate) struct EncryptArgs {
     /// Output file (default: ZIP_encrypted.zip, as @capgo/cli).
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Signed checksum form: hex for plugin >= 5.30.0 / 6.30.0 / 7.30.0 and 8.x, base64 for older.
-    #[arg(long, default_value = "hex", value_parser = parse_checksum_format)]
-    checksum_format: ChecksumFormat,
+    #[command(flatten)]
+    form: FormArgs,
     /// Allow a key that Capgo devices reject (anything but RSA-2048).
     #[arg(long)]
     allow_non_capgo_key: bool,
@@ -79,8 +80,13 @@ pub(crate) struct DecryptArgs {
     checksum: Option<String>,
     /// Decrypt without a checksum. The result is NOT authenticated: anyone with the app's
     /// public key can make a bundle that passes.
-    #[arg(long, conflicts_with = "checksum")]
+    #[arg(long, conflicts_with_all = ["checksum", "plugin_version"])]
     no_verify: bool,
+    /// Judge exactly as this @capgo/capacitor-updater version does: only the checksum form it
+    /// reads, no empty bundle where it refuses one. Default: otaseal's strict verdict, which
+    /// accepts both forms.
+    #[arg(long, value_name = "X.Y.Z", value_parser = parse_plugin_version)]
+    plugin_version: Option<PluginVersion>,
     /// Output file (default: FILE_decrypted.zip). Written only if the bundle verified.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -100,6 +106,9 @@ pub(crate) struct InspectArgs {
     /// A signed checksum to open too.
     #[arg(long)]
     checksum: Option<String>,
+    /// Judge the checksum as this @capgo/capacitor-updater version does (its form and size).
+    #[arg(long, value_name = "X.Y.Z", value_parser = parse_plugin_version, requires = "checksum")]
+    plugin_version: Option<PluginVersion>,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -116,32 +125,50 @@ pub(crate) fn run(cmd: BundleCommand) -> Result<()> {
 
 fn encrypt(a: &EncryptArgs) -> Result<()> {
     let limits = Limits::default();
+    let out_path = a
+        .output
+        .clone()
+        .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
+    // The input's size and the output's place are checked before any work.
+    let (file, len) = open_input(&a.zip, Limit::BundleLen, &limits)?;
+    ensure_distinct(&a.zip, &out_path)?;
     let key = load_private_key(&a.key.parse()?, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
             .check_capgo_compatible()
             .context("key of the wrong size (pass --allow-non-capgo-key for non-Capgo devices)")?;
     }
-    let out_path = a
-        .output
-        .clone()
-        .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
-    let file = File::open(&a.zip).with_context(|| format!("cannot open {}", a.zip.display()))?;
-    let len = file.metadata()?.len();
+    if len == 0 {
+        bail!(
+            "{} is empty (0 bytes): a bundle is a zip and no zip is 0 bytes; plugins from 6.51.15 / 7.51.14 / 8.51.14 refuse it (\"Empty decrypted data\") and older ones fail to unzip it",
+            a.zip.display()
+        );
+    }
+    let choice = a.form.choose(&limits)?;
+    choice.report();
+    if let Some(rules) = &choice.overridden
+        && let Err(refusal) = rules.check_checksum_form(choice.format)
+    {
+        eprintln!("warning: {refusal} (the project's plugin; --checksum-format overrides it)");
+    }
     let out = v2::encrypt_file(
         progress_reader(file, len),
         &out_path,
         key.as_ref(),
-        a.checksum_format,
+        choice.format,
     )
     .with_context(|| format!("cannot encrypt {}", a.zip.display()))?;
-    print_encrypted(
+    print_encrypted_with(
         "encrypted:",
         &out_path,
         &out.iv_session_key,
         &out.signed_checksum,
         &out.checksum,
         a.json,
+        &[
+            ("plugin_version", json!(choice.plugin_version())),
+            ("checksum_format", json!(choice.format.to_string())),
+        ],
     )
 }
 
@@ -156,13 +183,30 @@ pub(crate) fn print_encrypted(
     sha256: &Sha256Checksum,
     json: bool,
 ) -> Result<()> {
+    print_encrypted_with(verb, path, iv_session_key, signed, sha256, json, &[])
+}
+
+/// [`print_encrypted`] with more JSON keys after @capgo/cli's (`bundle encrypt`: the plugin
+/// version and checksum form).
+fn print_encrypted_with(
+    verb: &str,
+    path: &Path,
+    iv_session_key: &IvSessionKey,
+    signed: &SignedChecksum,
+    sha256: &Sha256Checksum,
+    json: bool,
+    extra: &[(&str, serde_json::Value)],
+) -> Result<()> {
     if json {
-        print_json(&json!({
-            "filename": path.display().to_string(),
-            "ivSessionKey": iv_session_key.to_string(),
-            "checksum": signed.to_string(),
-            "sha256": sha256.to_string(),
-        }))
+        let mut object = serde_json::Map::new();
+        object.insert("filename".into(), json!(path.display().to_string()));
+        object.insert("ivSessionKey".into(), json!(iv_session_key.to_string()));
+        object.insert("checksum".into(), json!(signed.to_string()));
+        object.insert("sha256".into(), json!(sha256.to_string()));
+        for (k, v) in extra {
+            object.insert((*k).into(), v.clone());
+        }
+        print_json(&serde_json::Value::Object(object))
     } else {
         println!("{verb:<13} {}", path.display());
         println!("ivSessionKey: {iv_session_key}");
@@ -174,6 +218,14 @@ pub(crate) fn print_encrypted(
 
 fn decrypt(a: &DecryptArgs) -> Result<()> {
     let limits = Limits::default();
+    let out_path = a
+        .output
+        .clone()
+        .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
+    // The input's size and the output's place are checked before any work (spec/v2.md 8.1).
+    let (file, len) = open_input(&a.file, Limit::BundleLen, &limits)?;
+    ensure_distinct(&a.file, &out_path)?;
+    let output = PendingFile::create(&out_path, Mode::Private, Existing::Replace)?;
     let key = load_public_key(&a.key, &limits)?;
     key.check_capgo_compatible()
         .context("key of the wrong size for Capgo V2 bundles")?;
@@ -193,19 +245,15 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
             "no --checksum given: a bundle is only authentic with its signed checksum (pass --no-verify to decrypt without it)"
         ),
     };
-    let verification = signed.as_ref().map_or(
-        Verification::UnsafeSkipVerification,
-        Verification::SignedChecksum,
-    );
-    let out_path = a
-        .output
-        .clone()
-        .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
-    let file = File::open(&a.file).with_context(|| format!("cannot open {}", a.file.display()))?;
-    let len = file.metadata()?.len();
-    let verified = v2::decrypt_to_file(
+    let rules = judge_rules(a.plugin_version.as_ref())?;
+    let verification = match (&signed, &rules) {
+        (Some(signed), Some(rules)) => Verification::Device { signed, rules },
+        (Some(signed), None) => Verification::SignedChecksum(signed),
+        (None, _) => Verification::UnsafeSkipVerification,
+    };
+    let verified = v2::decrypt_to(
         progress_reader(file, len),
-        &out_path,
+        output,
         &key,
         &ivsk,
         verification,
@@ -224,6 +272,7 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
             "sha256": verified.checksum.to_string(),
             "bytes": verified.plaintext_len,
             "verified": verified.authenticated,
+            "plugin_version": a.plugin_version.as_ref().map(ToString::to_string),
         }))?;
     } else {
         println!(
@@ -234,6 +283,9 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         println!("sha256:    {}", verified.checksum);
         if verified.authenticated {
             println!("Checksum matches");
+            if let Some(v) = &a.plugin_version {
+                println!("plugin {v} accepts this bundle");
+            }
         } else {
             eprintln!("warning: not verified (--no-verify): this bundle is not authenticated");
         }
@@ -251,6 +303,9 @@ fn explain(e: DecryptError) -> anyhow::Error {
         DecryptError::SessionKeyDoesNotOpen | DecryptError::ChecksumDoesNotOpen => {
             "was the bundle encrypted with the private key of this public key?"
         }
+        DecryptError::Device(DeviceRefusal::ChecksumForm { .. }) => {
+            "encrypt the bundle again for the app's plugin: otaseal bundle encrypt --plugin-version X.Y.Z"
+        }
         _ => "",
     };
     crate::util::with_hint(e, hint)
@@ -262,9 +317,16 @@ fn inspect(a: &InspectArgs) -> Result<()> {
     let ivsk = IvSessionKey::parse_for_modulus(a.iv_session_key.trim(), key.modulus_len(), &limits)
         .context("invalid ivSessionKey")?;
     let session = SessionKey::open(&key, &ivsk).map_err(explain)?;
+    let rules = judge_rules(a.plugin_version.as_ref())?;
     let (checksum, format) = match &a.checksum {
         Some(c) => {
             let signed = SignedChecksum::parse(c.trim(), &limits).context("invalid --checksum")?;
+            if let Some(rules) = &rules {
+                rules
+                    .check_checksum_form(signed.format())
+                    .and_then(|()| rules.check_rsa_block_len(signed.block().len()))
+                    .map_err(|r| explain(DecryptError::Device(r)))?;
+            }
             let sum = v2::recover_checksum(&key, &signed).map_err(explain)?;
             (Some(sum.to_string()), Some(signed.format().to_string()))
         }
@@ -277,6 +339,7 @@ fn inspect(a: &InspectArgs) -> Result<()> {
         "checksum": checksum,
         "checksum_format": format,
         "key_id": key.key_id().as_str(),
+        "plugin_version": a.plugin_version.as_ref().map(ToString::to_string),
     });
     if a.json {
         print_json(&info)?;
@@ -285,6 +348,9 @@ fn inspect(a: &InspectArgs) -> Result<()> {
         println!("session key: {}", hex(session.expose_key()));
         if let (Some(c), Some(f)) = (&checksum, &format) {
             println!("checksum:    {c} ({f} form)");
+        }
+        if let Some(v) = &a.plugin_version {
+            println!("plugin:      {v} reads this checksum");
         }
         println!("key id:      {}", key.key_id());
     }

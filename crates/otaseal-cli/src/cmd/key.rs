@@ -25,6 +25,44 @@ pub(crate) enum KeyCommand {
     /// Describe a key: a file (PEM or DER, PKCS#1, PKCS#8 or SPKI), env:NAME, - or a token key
     /// (pkcs11: URI).
     Inspect(InspectArgs),
+    /// Sign a V3 key-rotation statement (spec/v3.md section 8): the next version of an app's
+    /// trusted signing keys, adding NEW, signed by OLD (a key of the current set) and by NEW.
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The private key of a signing key of the current key set: a key file, env:NAME, - or a
+    /// pkcs11: URI.
+    #[arg(long, value_name = "OLD.key", value_parser = parse_key_source)]
+    from: String,
+    /// The private key of the signing key to add: it signs the statement too, proving that
+    /// its holder has it and consents (a key file, env:NAME, - or a pkcs11: URI).
+    #[arg(long, value_name = "NEW.key", value_parser = parse_key_source)]
+    to: String,
+    /// The app whose key set this is.
+    #[arg(long, value_name = "ID")]
+    app_id: String,
+    /// The key-set version the statement makes: the current version plus one (verifiers start
+    /// at version 1, their configured keys, so the first statement is version 2).
+    #[arg(long, value_name = "N")]
+    key_set_version: u64,
+    /// Retire OLD: verifiers that apply the statement no longer trust it, for bundles or
+    /// statements.
+    #[arg(long)]
+    retire: bool,
+    /// Sign as of this time (RFC 3339 or Unix seconds) instead of the system clock.
+    #[arg(long, value_name = "TIME", value_parser = crate::util::parse_time, hide = true)]
+    now: Option<u64>,
+    /// The statement file, written atomically.
+    #[arg(short, long, value_name = "STATEMENT")]
+    output: PathBuf,
+    /// Replace an existing statement file.
+    #[arg(long)]
+    force: bool,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +110,7 @@ pub(crate) fn run(cmd: KeyCommand) -> Result<()> {
         KeyCommand::Create(a) => create(&a),
         KeyCommand::Save(a) => save(&a),
         KeyCommand::Inspect(a) => inspect(&a),
+        KeyCommand::Rotate(a) => rotate(&a),
     }
 }
 
@@ -283,6 +322,60 @@ fn save(a: &SaveArgs) -> Result<()> {
             "saved the public key {} in {}",
             public.key_id(),
             config.display()
+        );
+    }
+    Ok(())
+}
+
+/// `otaseal key rotate` (`spec/v3.md` section 8).
+fn rotate(a: &RotateArgs) -> Result<()> {
+    use otaseal_envelope::v3;
+    let limits = Limits::default();
+    let old = load_private_key(&a.from.parse()?, &limits)?;
+    let new = load_private_key(&a.to.parse()?, &limits).with_context(|| {
+        format!(
+            "--to {}: the new key signs the statement too (spec/v3.md 8.2), so its private key is needed",
+            a.to
+        )
+    })?;
+    let created_at = a.now.unwrap_or_else(super::v3out::now);
+    let statement = v3::sign_rotation(
+        old.as_ref(),
+        new.as_ref(),
+        &a.app_id,
+        a.key_set_version,
+        created_at,
+        a.retire,
+    )
+    .map_err(|e| super::v3out::fail_seal(e, a.json))?;
+    write_atomic(&a.output, &statement, false, a.force)?;
+    let (old_fp, new_fp) = (
+        old.public_key().fingerprint(),
+        new.public_key().fingerprint(),
+    );
+    if a.json {
+        print_json(&json!({
+            "ok": true,
+            "output": a.output.display().to_string(),
+            "app_id": a.app_id,
+            "key_set_version": a.key_set_version,
+            "created_at": created_at,
+            "old": old_fp.to_string(),
+            "new": new_fp.to_string(),
+            "retire_old": a.retire,
+        }))?;
+    } else {
+        println!("statement:   {}", a.output.display());
+        println!("key set:     version {} of {}", a.key_set_version, a.app_id);
+        println!("adds:        {new_fp}");
+        if a.retire {
+            println!("retires:     {old_fp}");
+        } else {
+            println!("signed by:   {old_fp} (stays trusted)");
+        }
+        println!(
+            "next:        otaseal open ... --state STATE --rotation {}",
+            a.output.display()
         );
     }
     Ok(())

@@ -9,12 +9,13 @@ use otaseal_keys::Limits;
 use otaseal_manifest::{
     self as manifest, ApplyOptions, CreateOptions, FILES_DIR, MANIFEST_FILE, Manifest,
 };
-use otaseal_wire::{ChecksumFormat, IvSessionKey};
+use otaseal_wire::IvSessionKey;
+use otaseal_wire::plugin::PluginVersion;
 use serde_json::json;
 
+use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
 use crate::util::{
-    arg_or_file, load_private_key, load_public_key, parse_checksum_format, parse_key_source,
-    print_json, read_bounded,
+    arg_or_file, load_private_key, load_public_key, parse_key_source, print_json, read_bounded,
 };
 
 /// Delta-manifest commands.
@@ -41,10 +42,8 @@ pub(crate) struct CreateArgs {
     /// Output folder; created atomically (it must not exist or be empty, unless --force).
     #[arg(long)]
     out_dir: PathBuf,
-    /// Signed checksum form of file_hash: hex (plugin >= 5.30.0/6.30.0/7.30.0, 8.x) or
-    /// base64 (older plugins).
-    #[arg(long, default_value = "hex", value_parser = parse_checksum_format)]
-    checksum_format: ChecksumFormat,
+    #[command(flatten)]
+    form: FormArgs,
     /// Glob pattern of files never Brotli-compressed (repeatable, or comma-separated), e.g.
     /// '**/*.wasm'. `*` stays within one folder, `**` crosses folders.
     #[arg(long = "no-brotli", value_name = "PATTERN")]
@@ -77,6 +76,11 @@ pub(crate) struct ApplyArgs {
     /// Replace a non-empty destination folder (after everything verified).
     #[arg(long)]
     force: bool,
+    /// Judge exactly as this @capgo/capacitor-updater version does: only the file_hash form
+    /// it reads, no file that decrypts to 0 bytes where it refuses one. Default: otaseal's
+    /// strict verdict.
+    #[arg(long, value_name = "X.Y.Z", value_parser = parse_plugin_version)]
+    plugin_version: Option<PluginVersion>,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -92,8 +96,16 @@ pub(crate) fn run(cmd: ManifestCommand) -> Result<()> {
 fn create(a: &CreateArgs) -> Result<()> {
     let limits = Limits::default();
     let key = load_private_key(&a.key.parse()?, &limits)?;
+    let choice = a.form.choose(&limits)?;
+    choice.report();
     let mut options = CreateOptions::new(a.base_url.clone());
-    options.format = a.checksum_format;
+    options.format = choice.format;
+    // A form the app's plugin (given, or found in the project) cannot read is refused.
+    options.device.clone_from(if choice.rules.is_some() {
+        &choice.rules
+    } else {
+        &choice.overridden
+    });
     options.no_brotli.clone_from(&a.no_brotli);
     options.replace = a.force;
     let start = Instant::now();
@@ -101,6 +113,11 @@ fn create(a: &CreateArgs) -> Result<()> {
         .with_context(|| format!("cannot build a delta update from {}", a.dist.display()))?;
     let secs = start.elapsed().as_secs_f64();
     let files = created.manifest.entries().len();
+    for skipped in &created.skipped_empty {
+        eprintln!(
+            "warning: {skipped} is empty and left out, as Capgo's delta format does: devices that apply this update will not have it"
+        );
+    }
     if a.json {
         let entries = serde_json::to_value(created.manifest.entries())?;
         return print_json(&json!({
@@ -108,6 +125,9 @@ fn create(a: &CreateArgs) -> Result<()> {
             "ivSessionKey": created.iv_session_key.to_string(),
             "files": files,
             "out_dir": a.out_dir.display().to_string(),
+            "plugin_version": choice.plugin_version(),
+            "checksum_format": choice.format.to_string(),
+            "skipped_empty": created.skipped_empty,
         }));
     }
     println!(
@@ -120,6 +140,13 @@ fn create(a: &CreateArgs) -> Result<()> {
         created.stored_len,
         a.out_dir.join(FILES_DIR).display()
     );
+    if !created.skipped_empty.is_empty() {
+        println!(
+            "{} empty files left out: {}",
+            created.skipped_empty.len(),
+            created.skipped_empty.join(", ")
+        );
+    }
     println!("manifest: {}", a.out_dir.join(MANIFEST_FILE).display());
     println!("ivSessionKey: {}", created.iv_session_key);
     Ok(())
@@ -137,6 +164,7 @@ fn apply(a: &ApplyArgs) -> Result<()> {
         .with_context(|| format!("{} is not an acceptable manifest", a.manifest.display()))?;
     let mut options = ApplyOptions::default();
     options.replace = a.force;
+    options.device = judge_rules(a.plugin_version.as_ref())?;
     let applied = manifest::apply(&parsed, &a.files, &a.out_dir, &key, &ivsk, &options)
         .with_context(|| {
             format!(
@@ -150,6 +178,7 @@ fn apply(a: &ApplyArgs) -> Result<()> {
             "bytes": applied.total_len,
             "out_dir": a.out_dir.display().to_string(),
             "verified": true,
+            "plugin_version": a.plugin_version.as_ref().map(ToString::to_string),
         }));
     }
     println!(
@@ -158,5 +187,8 @@ fn apply(a: &ApplyArgs) -> Result<()> {
         applied.total_len,
         a.out_dir.display()
     );
+    if let Some(v) = &a.plugin_version {
+        println!("plugin {v} accepts this delta update");
+    }
     Ok(())
 }

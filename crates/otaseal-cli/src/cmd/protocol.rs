@@ -1,14 +1,19 @@
 //! `otaseal protocol`: check JSON documents against the Capgo update protocol
 //! (`spec/protocol.md`).
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use otaseal_protocol::{ChannelMethod, Limits, MessageKind, ValidationErrors, validate_json};
+use otaseal_protocol::{
+    ChannelMethod, Limits, MessageKind, ValidationError, ValidationErrors, validate_json,
+};
+use otaseal_wire::{Limit, LimitExceeded};
 use serde_json::{Value, json};
 
-use crate::util::{print_json, read_bounded};
+use crate::util::print_json;
 
 /// Protocol commands.
 #[derive(Debug, Subcommand)]
@@ -123,14 +128,44 @@ struct Problem {
     message: String,
 }
 
-fn problems(e: &ValidationErrors) -> Vec<Problem> {
-    e.iter()
-        .map(|e| Problem {
+impl From<&ValidationError> for Problem {
+    fn from(e: &ValidationError) -> Self {
+        Problem {
             field: e.field().to_owned(),
             rule: e.rule().to_owned(),
             message: e.message(),
-        })
-        .collect()
+        }
+    }
+}
+
+fn problems(e: &ValidationErrors) -> Vec<Problem> {
+    e.iter().map(Problem::from).collect()
+}
+
+/// Reads the document (standard input for `-`), but never more than one byte past
+/// `max_json_len`: a longer document is reported as the `max_json_len` rule, with the size of
+/// the file, or for standard input what was read when the limit was hit.
+fn read_document(path: &Path, limits: &Limits) -> Result<Result<Vec<u8>, LimitExceeded>> {
+    let what = path.display();
+    let past_limit = limits.max(Limit::JsonLen).saturating_add(1);
+    let mut buf = Vec::new();
+    if path.as_os_str() == "-" {
+        io::stdin()
+            .lock()
+            .take(past_limit)
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+    } else {
+        let file = File::open(path).with_context(|| format!("cannot open {what}"))?;
+        let len = file.metadata().map_or(0, |m| m.len());
+        if let Err(e) = limits.check(Limit::JsonLen, len) {
+            return Ok(Err(e));
+        }
+        file.take(past_limit)
+            .read_to_end(&mut buf)
+            .with_context(|| format!("cannot read {what}"))?;
+    }
+    Ok(limits.check(Limit::JsonLen, buf.len() as u64).map(|()| buf))
 }
 
 fn validate(a: &ValidateArgs) -> Result<()> {
@@ -139,25 +174,20 @@ fn validate(a: &ValidateArgs) -> Result<()> {
         bail!("--method applies to channel and channel-response documents only");
     }
     let limits = Limits::default();
-    let max = limits.max_json_len;
-    // One byte more than the limit, so that an oversized document is reported as a rule.
-    let bytes = read_bounded(&a.file, max.saturating_add(1))?;
-    let method = match a.method {
-        Some(m) => m.into(),
-        None => detect_method(a.kind, &bytes),
+    // The size is checked before anything is parsed, method detection included.
+    let document = read_document(&a.file, &limits)?;
+    let method = match (a.method, &document) {
+        (Some(m), _) => m.into(),
+        (None, Ok(bytes)) => detect_method(a.kind, bytes),
+        (None, Err(_)) => detect_method(a.kind, b""),
     };
     let kind = message_kind(a.kind, method);
-    let found = if bytes.len() > max {
-        vec![Problem {
-            field: "$".into(),
-            rule: "max_json_len".into(),
-            message: format!("the document is more than {max} bytes (max_json_len)"),
-        }]
-    } else {
-        match validate_json(kind, &bytes, &limits) {
+    let found = match document {
+        Err(error) => vec![Problem::from(&ValidationError::TooLarge { error })],
+        Ok(bytes) => match validate_json(kind, &bytes, &limits) {
             Ok(()) => vec![],
             Err(e) => problems(&e),
-        }
+        },
     };
     let file = a.file.display();
     let what = describe(a.kind);

@@ -3,7 +3,6 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
@@ -12,7 +11,7 @@ use otaseal_keys::{Limit, Limits, PublicKey, Signer};
 use otaseal_wire::{IvSessionKey, SignedChecksum};
 use serde_json::json;
 
-use super::v3out::{fail_open, fail_seal, header_json};
+use super::v3out::{fail_open, fail_seal, header_json, now};
 use crate::util::{
     arg_or_file, format_time, load_private_key, load_public_half, parse_key_source, parse_time,
     print_json,
@@ -124,12 +123,6 @@ pub(crate) fn run(cmd: SealCommand) -> Result<()> {
         (None, Some(zip), Some(seal)) => seal_zip(&zip, &seal),
         _ => bail!("give a bundle zip and the sealing options, or a subcommand (see --help)"),
     }
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 struct Prepared {

@@ -1,7 +1,9 @@
-//! Output shared by the V3 commands (`seal`, `open`): the header as JSON and failures with their
-//! `spec/v3.md` 7.1 codes.
+//! Output shared by the V3 commands (`seal`, `open`, `key rotate`): the header as JSON, failures
+//! with their `spec/v3.md` 7.1, 8.3 and 11 codes, the clock.
 
-use otaseal_envelope::v3::{self, OpenError, SealError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use otaseal_envelope::v3::{self, OpenError, RotationError, SealError, StateError};
 use serde_json::{Value, json};
 
 use crate::util::{format_time, print_json};
@@ -45,6 +47,25 @@ fn fail(code: &'static str, e: anyhow::Error, json: bool) -> anyhow::Error {
 pub(crate) fn fail_open(e: OpenError, json: bool) -> anyhow::Error {
     let code = e.code();
     fail(code, e.into(), json)
+}
+
+/// [`fail`] for a refused rotation statement (`spec/v3.md` section 8.3).
+pub(crate) fn fail_rotation(e: RotationError, json: bool) -> anyhow::Error {
+    let code = e.code();
+    fail(code, e.into(), json)
+}
+
+/// [`fail`] for a verifier-state failure (`spec/v3.md` section 11).
+pub(crate) fn fail_state(e: StateError, json: bool) -> anyhow::Error {
+    let code = e.code();
+    fail(code, e.into(), json)
+}
+
+/// The system clock, in Unix seconds.
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// [`fail`] for a sealing failure.

@@ -2,14 +2,15 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use otaseal_keys::PublicKey;
+use otaseal_wire::plugin::DeviceRules;
 use otaseal_wire::{IvSessionKey, Limit, Limits, Sha256Checksum, SignedChecksum};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::{DecryptError, SessionKey, recover_checksum};
 use crate::cbc;
 use crate::io::{Existing, Mode, PendingFile};
+use crate::pipe::Sha256Pipe;
 
 /// What a decryption checks the plaintext against.
 #[derive(Clone, Copy, Debug)]
@@ -18,6 +19,18 @@ pub enum Verification<'a> {
     /// The signed checksum of the update response: recovered with the public key, then
     /// compared with the SHA-256 of the plaintext. What a device does; the default choice.
     SignedChecksum(&'a SignedChecksum),
+    /// The signed checksum, judged exactly as one plugin version does (`spec/v2.md` 12): on
+    /// top of every check of [`Verification::SignedChecksum`], the checksum must be in the one
+    /// form that version reads and an RSA-2048 block, and a plaintext of 0 bytes is refused by
+    /// the versions that refuse it. Each refusal is a [`DecryptError::Device`] naming the
+    /// version and its rule; the form and block length are checked before any work, the empty
+    /// plaintext only once the bundle verified (so it is no oracle).
+    Device {
+        /// The signed checksum of the update response.
+        signed: &'a SignedChecksum,
+        /// What the plugin version does.
+        rules: &'a DeviceRules,
+    },
     /// A SHA-256 already known to be authentic (for example recovered earlier).
     Checksum(Sha256Checksum),
     /// No checksum: only the session key and the padding are checked. Anyone holding the
@@ -33,7 +46,8 @@ pub struct Verified {
     pub checksum: Sha256Checksum,
     /// Plaintext length in bytes.
     pub plaintext_len: u64,
-    /// `true` when the plaintext matched a checksum; `false` only with
+    /// `true` when the plaintext matched a checksum (and, with [`Verification::Device`], the
+    /// plugin version accepts it); `false` only with
     /// [`Verification::UnsafeSkipVerification`].
     pub authenticated: bool,
 }
@@ -50,7 +64,8 @@ pub struct Verified {
 /// # Errors
 /// [`DecryptError::Wire`], [`DecryptError::ChecksumDoesNotOpen`],
 /// [`DecryptError::SessionKeyDoesNotOpen`], [`DecryptError::Truncated`],
-/// [`DecryptError::TooLarge`], [`DecryptError::Decryption`], [`DecryptError::Io`].
+/// [`DecryptError::TooLarge`], [`DecryptError::Decryption`], [`DecryptError::Io`];
+/// [`DecryptError::Device`] with [`Verification::Device`].
 pub fn decrypt_stream<R: Read, W: Write>(
     reader: R,
     mut writer: W,
@@ -61,23 +76,34 @@ pub fn decrypt_stream<R: Read, W: Write>(
 ) -> Result<Verified, DecryptError> {
     let expected = match verification {
         Verification::SignedChecksum(s) => Some(recover_checksum(key, s)?),
+        Verification::Device { signed, rules } => {
+            rules.check_checksum_form(signed.format())?;
+            rules.check_rsa_block_len(signed.block().len())?;
+            Some(recover_checksum(key, signed)?)
+        }
         Verification::Checksum(c) => Some(c),
         Verification::UnsafeSkipVerification => None,
     };
     let session = SessionKey::open(key, iv_session_key)?;
-    let mut hasher = Sha256::new();
+    // The SHA-256 runs on a second core for large bundles: decryption, writing and hashing
+    // overlap, and nothing is released before the verdict below.
+    let mut hasher = Sha256Pipe::new();
     let body = cbc::decrypt_stream(reader, session.key(), session.iv(), limits, |plain| {
+        writer.write_all(plain)?;
         hasher.update(plain);
-        writer.write_all(plain)
+        Ok(())
     })?;
     writer.flush()?;
-    let checksum = Sha256Checksum::from_bytes(hasher.finalize().into());
+    let checksum = Sha256Checksum::from_bytes(hasher.finalize());
     // One verdict for padding and checksum together: no padding oracle.
     let sum_ok = match expected {
         Some(want) => want.as_bytes().ct_eq(checksum.as_bytes()),
         None => subtle::Choice::from(1),
     };
     if bool::from(body.padding_valid & sum_ok) {
+        if let Verification::Device { rules, .. } = verification {
+            rules.check_plaintext_len(body.plaintext_len)?;
+        }
         Ok(Verified {
             checksum,
             plaintext_len: body.plaintext_len,

@@ -5,11 +5,11 @@ use aes::Aes128;
 use aes::cipher::{Array, BlockModeEncrypt, KeyIvInit};
 use otaseal_keys::Signer;
 use otaseal_wire::{ChecksumFormat, IvSessionKey, Sha256Checksum, SignedChecksum};
-use sha2::{Digest, Sha256};
 
 use super::{EncryptError, SessionKey, sign_checksum};
 use crate::STREAM_BUFFER_LEN;
 use crate::io::{Existing, Mode, PendingFile};
+use crate::pipe::Sha256Pipe;
 
 const BLOCK: usize = 16;
 
@@ -56,7 +56,7 @@ pub struct Encryptor<'k, W: Write> {
     format: ChecksumFormat,
     session: SessionKey,
     cipher: cbc::Encryptor<Aes128>,
-    hasher: Sha256,
+    hasher: Sha256Pipe,
     buf: Vec<u8>,
     plaintext_len: u64,
 }
@@ -101,7 +101,7 @@ impl<'k, W: Write> Encryptor<'k, W> {
             format,
             session,
             cipher,
-            hasher: Sha256::new(),
+            hasher: Sha256Pipe::new(),
             buf: Vec::with_capacity(STREAM_BUFFER_LEN),
             plaintext_len: 0,
         }
@@ -133,7 +133,7 @@ impl<'k, W: Write> Encryptor<'k, W> {
         self.buf.resize(BLOCK, u8::try_from(pad).unwrap_or(16));
         self.flush_blocks()?;
         self.inner.flush()?;
-        let checksum = Sha256Checksum::from_bytes(self.hasher.clone().finalize().into());
+        let checksum = Sha256Checksum::from_bytes(self.hasher.finalize());
         let out = EncryptOutput {
             iv_session_key: self.session.wrap(self.signer)?,
             checksum,

@@ -2,6 +2,7 @@ use core::fmt;
 use std::io;
 
 use otaseal_keys::SignError;
+use otaseal_wire::plugin::DeviceRefusal;
 use otaseal_wire::{LimitExceeded, WireError};
 
 use crate::cbc::BodyError;
@@ -36,6 +37,10 @@ pub enum DecryptError {
     Decryption,
     /// The ciphertext is larger than `Limits::max_bundle_len`.
     TooLarge(LimitExceeded),
+    /// The plugin version of a device-exact verification would refuse the bundle
+    /// (`Verification::Device`): the checksum form it cannot read, a non-RSA-2048 block, or
+    /// an empty plaintext.
+    Device(DeviceRefusal),
     /// The input file could not be opened or is over the limit.
     Input(InputError),
     /// The output file could not be created or given its name.
@@ -62,6 +67,7 @@ impl fmt::Display for DecryptError {
                 "bundle failed verification: the ciphertext was tampered with, or the session key and checksum belong to another bundle",
             ),
             DecryptError::TooLarge(e) => write!(f, "{e}"),
+            DecryptError::Device(e) => write!(f, "{e}"),
             DecryptError::Input(e) => write!(f, "{e}"),
             DecryptError::Output(e) => write!(f, "{e}"),
             DecryptError::Io(e) => write!(f, "I/O error: {e}"),
@@ -85,6 +91,12 @@ impl std::error::Error for DecryptError {
 impl From<WireError> for DecryptError {
     fn from(e: WireError) -> Self {
         DecryptError::Wire(e)
+    }
+}
+
+impl From<DeviceRefusal> for DecryptError {
+    fn from(e: DeviceRefusal) -> Self {
+        DecryptError::Device(e)
     }
 }
 

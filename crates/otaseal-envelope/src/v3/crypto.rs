@@ -1,24 +1,32 @@
-//! The cryptographic operations of V3 suite 1 (`spec/v3.md` sections 4 to 6).
+//! The cryptographic operations of V3 suite 2 (`spec/v3.md` sections 4 to 6).
 
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
+use hkdf::Hkdf;
 use otaseal_keys::{PublicKey, SignError, Signer};
-use otaseal_wire::v3::TAG_LEN;
+use otaseal_wire::v3::{KEY_COMMITMENT_LEN, TAG_LEN};
 use rand_core::TryCryptoRng;
 use rsa::Oaep;
 use rsa::traits::PublicKeyParts;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
 
 /// `spec/v3.md` section 4: the RSA-OAEP label of the content-key wrap.
 pub const OAEP_LABEL: &[u8] = b"otaseal/v3/content-key";
 /// `spec/v3.md` section 5: the context string prefixed to a header before it is signed.
 pub const HEADER_SIGNATURE_CONTEXT: &[u8] = b"otaseal/v3/header-signature\0";
+/// `spec/v3.md` section 4.1: the HKDF-SHA256 `info` of the payload key, the AES-256-GCM key
+/// of the chunks.
+pub const PAYLOAD_KEY_INFO: &[u8] = b"otaseal/v3/payload-key";
+/// `spec/v3.md` section 4.1: the HKDF-SHA256 `info` of the key commitment, the header field
+/// that binds the signed header to one content key.
+pub const KEY_COMMITMENT_INFO: &[u8] = b"otaseal/v3/key-commitment";
 /// `spec/v3.md` section 8: the context string prefixed to a key-rotation statement.
 pub const ROTATION_SIGNATURE_CONTEXT: &[u8] = b"otaseal/v3/key-rotation\0";
 /// Length of the content key (AES-256).
 pub const CONTENT_KEY_LEN: usize = 32;
-/// `spec/v3.md` section 3.2: the PSS salt length of suite 1.
+/// `spec/v3.md` section 3.2: the PSS salt length of suite 2.
 const PSS_SALT_LEN: usize = 32;
 
 pub(crate) type ContentKey = Zeroizing<[u8; CONTENT_KEY_LEN]>;
@@ -44,7 +52,7 @@ pub(crate) fn wrap_key<R: TryCryptoRng + ?Sized>(
 }
 
 /// `spec/v3.md` section 4: every failure is the same `None` (an opaque error for the caller).
-pub(crate) fn unwrap_key(key: &dyn Signer, wrapped: &[u8]) -> Option<ContentKey> {
+fn unwrap_key(key: &dyn Signer, wrapped: &[u8]) -> Option<ContentKey> {
     if wrapped.len() != key.public_key().modulus_len() {
         return None;
     }
@@ -94,12 +102,50 @@ pub(crate) fn nonce(i: u32, last: bool) -> Nonce<aes_gcm::aead::consts::U12> {
     Nonce::from(n)
 }
 
-/// The body cipher of one bundle.
+/// `spec/v3.md` section 4.1: HKDF-SHA256 over the content key `K` (no salt): the payload key
+/// (the AES-256-GCM key of the chunks) and the key commitment. `K` itself never keys AES.
+fn derive(key: &ContentKey) -> (ContentKey, [u8; KEY_COMMITMENT_LEN]) {
+    let (mut prk, hkdf) = Hkdf::<Sha256>::extract(None, key.as_ref());
+    prk.as_mut_slice().zeroize();
+    let mut payload_key = Zeroizing::new([0u8; CONTENT_KEY_LEN]);
+    let mut commitment = [0u8; KEY_COMMITMENT_LEN];
+    // 32 bytes is far below HKDF-SHA256's 8160-byte maximum: expand cannot fail.
+    let _ = hkdf.expand(PAYLOAD_KEY_INFO, payload_key.as_mut());
+    let _ = hkdf.expand(KEY_COMMITMENT_INFO, &mut commitment);
+    (payload_key, commitment)
+}
+
+/// The body cipher of one bundle, keyed with the payload key derived from the content key.
+/// An opening cipher exists only once the key commitment matched ([`ChunkCipher::open`]).
 pub(crate) struct ChunkCipher(Aes256Gcm);
 
 impl ChunkCipher {
-    pub(crate) fn new(key: &ContentKey) -> Self {
-        let k: &[u8; CONTENT_KEY_LEN] = key;
+    /// The producer's cipher for the content key `key`, and the key commitment to put in the
+    /// header (`spec/v3.md` sections 4.1 and 6).
+    pub(crate) fn seal(key: &ContentKey) -> (Self, [u8; KEY_COMMITMENT_LEN]) {
+        let (payload_key, commitment) = derive(key);
+        (Self::keyed(&payload_key), commitment)
+    }
+
+    /// `spec/v3.md` section 7, step 7: unwraps the content key from `wrapped` with the
+    /// recipient key and checks, in constant time, that it derives `commitment`; only then is
+    /// there a cipher to decrypt chunks with. Every failure is the same `None` (one opaque
+    /// error for the caller).
+    pub(crate) fn open(
+        key: &dyn Signer,
+        wrapped: &[u8],
+        commitment: &[u8; KEY_COMMITMENT_LEN],
+    ) -> Option<Self> {
+        let content_key = unwrap_key(key, wrapped)?;
+        let (payload_key, derived) = derive(&content_key);
+        if !bool::from(derived.ct_eq(commitment)) {
+            return None;
+        }
+        Some(Self::keyed(&payload_key))
+    }
+
+    fn keyed(payload_key: &ContentKey) -> Self {
+        let k: &[u8; CONTENT_KEY_LEN] = payload_key;
         Self(Aes256Gcm::new(k.into()))
     }
 

@@ -5,6 +5,7 @@ use otaseal_keys::{Fingerprint, KeyError, SignError};
 use otaseal_wire::LimitExceeded;
 use otaseal_wire::v3::{ContextError, ParseError, ParseErrorKind};
 
+use super::open::Sequence;
 use crate::io::{InputError, OutputError};
 use crate::v2::DecryptError;
 
@@ -17,7 +18,7 @@ use crate::v2::DecryptError;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum OpenError {
-    /// The header, signature field or rotation statement is malformed.
+    /// The header or signature field is malformed.
     Parse(ParseError),
     /// The signer is the verifier's own recipient key (one key, one purpose).
     KeyReuse,
@@ -38,12 +39,12 @@ pub enum OpenError {
         /// The signed channel.
         found: String,
     },
-    /// The sequence number is below the minimum (rollback).
+    /// The sequence number is not accepted by the policy's rule (rollback).
     Rollback {
         /// The signed sequence.
         sequence: u64,
-        /// The verifier's minimum.
-        min: u64,
+        /// The rule it breaks.
+        required: Sequence,
     },
     /// The bundle expired.
     Expired {
@@ -68,8 +69,6 @@ pub enum OpenError {
     Truncated,
     /// Bytes follow the last chunk.
     TrailingData,
-    /// The key in a rotation statement is not a usable key.
-    Key(KeyError),
     /// The input file could not be opened or is over the limit.
     Input(InputError),
     /// The output file could not be created or given its name.
@@ -84,7 +83,7 @@ impl OpenError {
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
-            OpenError::Parse(p) => parse_code(p.kind),
+            OpenError::Parse(p) => parse_code(p.kind, "malformed-header"),
             OpenError::KeyReuse => "key-reuse",
             OpenError::UntrustedSigner { .. } => "untrusted-signer",
             OpenError::BadSignature => "bad-signature",
@@ -97,21 +96,21 @@ impl OpenError {
             OpenError::Decryption => "decryption",
             OpenError::Truncated => "truncated",
             OpenError::TrailingData => "trailing-data",
-            OpenError::Key(_) => "key",
             OpenError::Input(InputError::TooLarge(_)) => "too-large",
             OpenError::Input(_) | OpenError::Output(_) | OpenError::Io(_) => "io",
         }
     }
 }
 
-/// The code of a parse error (`spec/v3.md` section 7.1).
-fn parse_code(kind: ParseErrorKind) -> &'static str {
+/// The code of a parse error (`spec/v3.md` sections 7.1 and 8.3): `malformed` for every kind
+/// without a code of its own.
+fn parse_code(kind: ParseErrorKind, malformed: &'static str) -> &'static str {
     match kind {
         ParseErrorKind::BadMagic => "bad-magic",
         ParseErrorKind::UnsupportedVersion(_) => "unsupported-version",
         ParseErrorKind::UnknownSuite(_) => "unknown-suite",
         ParseErrorKind::TooLarge => "too-large",
-        _ => "malformed-header",
+        _ => malformed,
     }
 }
 
@@ -130,9 +129,9 @@ impl fmt::Display for OpenError {
             }
             OpenError::WrongApp { found } => write!(f, "the bundle is for app id {found:?}"),
             OpenError::WrongChannel { found } => write!(f, "the bundle is for channel {found:?}"),
-            OpenError::Rollback { sequence, min } => write!(
+            OpenError::Rollback { sequence, required } => write!(
                 f,
-                "rollback: the bundle's sequence {sequence} is below the minimum {min}"
+                "rollback: the bundle's sequence is {sequence}; it must be {required}"
             ),
             OpenError::Expired { expires_at, now } => write!(
                 f,
@@ -150,7 +149,6 @@ impl fmt::Display for OpenError {
             ),
             OpenError::Truncated => f.write_str("the bundle is truncated"),
             OpenError::TrailingData => f.write_str("bytes follow the last chunk of the bundle"),
-            OpenError::Key(_) => f.write_str("the rotation statement's key is not usable"),
             OpenError::Input(e) => write!(f, "{e}"),
             OpenError::Output(e) => write!(f, "{e}"),
             OpenError::Io(e) => write!(f, "I/O error: {e}"),
@@ -161,7 +159,6 @@ impl fmt::Display for OpenError {
 impl std::error::Error for OpenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            OpenError::Key(e) => Some(e),
             OpenError::Input(e) => e.source(),
             OpenError::Output(e) => e.source(),
             OpenError::Io(e) => e.source(),
@@ -191,6 +188,133 @@ impl From<OutputError> for OpenError {
 impl From<InputError> for OpenError {
     fn from(e: InputError) -> Self {
         OpenError::Input(e)
+    }
+}
+
+/// Why a key-rotation statement was refused (`spec/v3.md` section 8.2). The key set it was
+/// offered to is unchanged. [`code`](Self::code) gives the stable code of `spec/v3.md` 8.3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RotationError {
+    /// The statement is malformed, or its new key is not the valid key it names.
+    Parse(ParseError),
+    /// The old key is not in the key set (never trusted, or retired).
+    UntrustedSigner {
+        /// Fingerprint of the old key named in the statement.
+        signer: Fingerprint,
+    },
+    /// The old key's signature does not verify.
+    BadSignature,
+    /// The new key's signature does not verify: the new key did not sign the statement.
+    BadNewKeySignature,
+    /// The statement is for another app.
+    WrongApp {
+        /// The signed app id.
+        found: String,
+    },
+    /// The statement makes a key-set version the verifier already has or has passed.
+    Replay {
+        /// The statement's key-set version.
+        version: u64,
+        /// The verifier's key-set version.
+        current: u64,
+    },
+    /// The statement skips versions: it is not for the next one.
+    VersionGap {
+        /// The statement's key-set version.
+        version: u64,
+        /// The verifier's key-set version.
+        current: u64,
+    },
+    /// The statement was created before the statement that made the current key set.
+    Stale {
+        /// The statement's creation time, Unix seconds.
+        created_at: u64,
+        /// The creation time of the current key set's statement.
+        key_set_created_at: u64,
+    },
+    /// The statement was created in the future (beyond the allowed clock skew).
+    NotYetValid {
+        /// The statement's creation time, Unix seconds.
+        created_at: u64,
+        /// The verifier's time.
+        now: u64,
+    },
+    /// The new key set would have more keys than allowed.
+    TooManyKeys {
+        /// The most keys a key set may have.
+        max: usize,
+    },
+}
+
+impl RotationError {
+    /// The stable error code of `spec/v3.md` section 8.3.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            RotationError::Parse(p) => parse_code(p.kind, "malformed-rotation"),
+            RotationError::UntrustedSigner { .. } => "untrusted-signer",
+            RotationError::BadSignature => "bad-signature",
+            RotationError::BadNewKeySignature => "bad-new-key-signature",
+            RotationError::WrongApp { .. } => "wrong-app",
+            RotationError::Replay { .. } => "replay",
+            RotationError::VersionGap { .. } => "version-gap",
+            RotationError::Stale { .. } => "stale",
+            RotationError::NotYetValid { .. } => "not-yet-valid",
+            RotationError::TooManyKeys { .. } => "too-many-keys",
+        }
+    }
+}
+
+impl fmt::Display for RotationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RotationError::Parse(e) => write!(f, "malformed rotation statement: {e}"),
+            RotationError::UntrustedSigner { signer } => write!(
+                f,
+                "the rotation statement is signed by a key that is not in the key set ({signer}): never trusted, or retired"
+            ),
+            RotationError::BadSignature => {
+                f.write_str("the old key's signature on the rotation statement does not verify")
+            }
+            RotationError::BadNewKeySignature => f.write_str(
+                "the new key's signature on the rotation statement does not verify: the new key must sign it too",
+            ),
+            RotationError::WrongApp { found } => {
+                write!(f, "the rotation statement is for app id {found:?}")
+            }
+            RotationError::Replay { version, current } => write!(
+                f,
+                "replay: the rotation statement makes key-set version {version}, and the key set is at version {current}"
+            ),
+            RotationError::VersionGap { version, current } => write!(
+                f,
+                "the rotation statement makes key-set version {version}, but the key set is at version {current}: apply the statements in between first"
+            ),
+            RotationError::Stale {
+                created_at,
+                key_set_created_at,
+            } => write!(
+                f,
+                "the rotation statement was created at {created_at}, before the current key set ({key_set_created_at}; Unix seconds)"
+            ),
+            RotationError::NotYetValid { created_at, now } => write!(
+                f,
+                "the rotation statement claims to be created at {created_at}, after now ({now}) plus the allowed clock skew"
+            ),
+            RotationError::TooManyKeys { max } => write!(
+                f,
+                "the rotation would make a key set of more than {max} keys; retire a key"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RotationError {}
+
+impl From<ParseError> for RotationError {
+    fn from(e: ParseError) -> Self {
+        RotationError::Parse(e)
     }
 }
 
@@ -231,7 +355,8 @@ pub enum SealError {
     InvalidContext(ContextError),
     /// The recipients are not acceptable.
     InvalidRecipients(RecipientsError),
-    /// The rotation statement would name the same key twice, or has an invalid app id.
+    /// The rotation statement would name the same key twice, has an invalid app id, or a
+    /// key-set version below 2.
     InvalidRotation(ParseErrorKind),
     /// The header or signature field could not be encoded as `spec/v3.md` requires (a
     /// signature or wrapped key of an unsupported length, from a misbehaving signer).

@@ -10,7 +10,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use otaseal_keys::{Fingerprint, PublicKey, Signer};
+use otaseal_keys::Signer;
 use otaseal_wire::Limits;
 use otaseal_wire::v3::{
     Header, MAGIC, PREFIX_LEN, ParseError, ParseErrorKind, SIGNATURE_LEN_LEN, TAG_LEN,
@@ -21,118 +21,134 @@ use zeroize::Zeroizing;
 
 use super::crypto::{self, ChunkCipher, HEADER_SIGNATURE_CONTEXT};
 use super::error::OpenError;
+use super::rotation::TrustedKeys;
 use crate::io::{Existing, Mode, PendingFile, read_full};
-
-/// The signing keys a verifier trusts (`spec/v3.md` section 7, step 4): several at once, so
-/// that keys can be rotated; extended by accepted rotation statements
-/// ([`TrustedKeys::accept_rotation`]).
-#[derive(Clone, Debug, Default)]
-pub struct TrustedKeys {
-    keys: Vec<PublicKey>,
-}
-
-impl TrustedKeys {
-    /// An empty set.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A set of the given keys.
-    #[must_use]
-    pub fn from_keys(keys: impl IntoIterator<Item = PublicKey>) -> Self {
-        let mut s = Self::new();
-        for k in keys {
-            s.add(k);
-        }
-        s
-    }
-
-    /// Adds a key (no effect if it is already trusted).
-    pub fn add(&mut self, key: PublicKey) {
-        if self.get(&key.fingerprint()).is_none() {
-            self.keys.push(key);
-        }
-    }
-
-    /// The trusted key with this fingerprint.
-    #[must_use]
-    pub fn get(&self, fingerprint: &Fingerprint) -> Option<&PublicKey> {
-        self.keys
-            .iter()
-            .find(|k| k.fingerprint().as_bytes() == fingerprint.as_bytes())
-    }
-
-    /// The trusted keys.
-    pub fn iter(&self) -> impl Iterator<Item = &PublicKey> {
-        self.keys.iter()
-    }
-
-    /// Number of trusted keys.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// `true` if no key is trusted.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-}
 
 /// Default allowed clock skew for `created_at`, in seconds (`spec/v3.md` section 7, step 6).
 pub const DEFAULT_CLOCK_SKEW: u64 = 600;
 
+/// Which channel a bundle must be for (`spec/v3.md` section 7, step 6). There is no default:
+/// accepting any channel is a choice the caller writes out.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Channel {
+    /// Only bundles signed for this channel.
+    Only(String),
+    /// Bundles of any channel (the sequence rule then spans all channels, `spec/v3.md` 11).
+    Any,
+}
+
+impl Channel {
+    /// [`Channel::Only`] this channel.
+    #[must_use]
+    pub fn only(channel: impl Into<String>) -> Self {
+        Channel::Only(channel.into())
+    }
+
+    /// `true` if a bundle signed for `channel` satisfies the rule.
+    #[must_use]
+    pub fn accepts(&self, channel: &str) -> bool {
+        match self {
+            Channel::Only(c) => c == channel,
+            Channel::Any => true,
+        }
+    }
+}
+
+/// Rollback protection: which sequence numbers a policy accepts (`spec/v3.md` section 7,
+/// step 6). There is no default: `AtLeast(0)`, which accepts every bundle, must be written out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Sequence {
+    /// `sequence >= n`: `n` is the sequence of the bundle installed now, which may be installed
+    /// again.
+    AtLeast(u64),
+    /// `sequence > n`: `n` is the highest sequence opened before, as a verifier state records
+    /// it (`spec/v3.md` section 11).
+    After(u64),
+}
+
+impl Sequence {
+    /// `true` if a bundle of this sequence number is accepted.
+    #[must_use]
+    pub fn accepts(self, sequence: u64) -> bool {
+        match self {
+            Sequence::AtLeast(n) => sequence >= n,
+            Sequence::After(n) => sequence > n,
+        }
+    }
+
+    /// The rule that accepts exactly the sequences both rules accept.
+    #[must_use]
+    pub fn and(self, other: Sequence) -> Sequence {
+        // The lowest accepted sequence of each, as u128 so that After(u64::MAX) has one.
+        let lowest = |r: Sequence| match r {
+            Sequence::AtLeast(n) => u128::from(n),
+            Sequence::After(n) => u128::from(n) + 1,
+        };
+        if lowest(self) >= lowest(other) {
+            self
+        } else {
+            other
+        }
+    }
+}
+
+impl core::fmt::Display for Sequence {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Sequence::AtLeast(n) => write!(f, "at least {n}"),
+            Sequence::After(n) => write!(f, "greater than {n}, the highest opened before"),
+        }
+    }
+}
+
 /// What a verifier requires of a bundle beyond its signature (`spec/v3.md` section 7,
-/// step 6): app id, optional channel, minimum sequence, and a clock.
+/// step 6): the trusted key set, the app id, a channel rule, a sequence rule, and a clock.
+/// Channel and rollback protection are arguments, not options: nothing is accepted by default.
+/// A verifier state (`VerifierState`, feature `state`) makes the policy for a bundle from what
+/// it recorded.
 ///
 /// ```
-/// use otaseal_envelope::v3::{Policy, TrustedKeys};
+/// use otaseal_envelope::v3::{Channel, Policy, Sequence, TrustedKeys};
 ///
-/// let policy = Policy::new(TrustedKeys::new(), "com.example.app")
-///     .channel("production")
-///     .min_sequence(41)      // the sequence of the bundle installed now
-///     .now(1_750_000_000);   // injectable clock; the system clock when not set
+/// let policy = Policy::new(
+///     TrustedKeys::new(),
+///     "com.example.app",
+///     Channel::only("production"),
+///     Sequence::AtLeast(41), // the sequence of the bundle installed now
+/// )
+/// .now(1_750_000_000); // injectable clock; the system clock when not set
 /// assert_eq!(policy.app_id(), "com.example.app");
 /// ```
 #[derive(Clone, Debug)]
 pub struct Policy {
     trusted: TrustedKeys,
     app_id: String,
-    channel: Option<String>,
-    min_sequence: u64,
+    channel: Channel,
+    sequence: Sequence,
     now: Option<u64>,
     clock_skew: u64,
 }
 
 impl Policy {
-    /// A policy trusting `trusted` for bundles of `app_id`, any channel, any sequence, with
-    /// the system clock.
+    /// A policy trusting `trusted` for bundles of `app_id` whose channel and sequence satisfy
+    /// `channel` and `sequence`, with the system clock.
     #[must_use]
-    pub fn new(trusted: TrustedKeys, app_id: impl Into<String>) -> Self {
+    pub fn new(
+        trusted: TrustedKeys,
+        app_id: impl Into<String>,
+        channel: Channel,
+        sequence: Sequence,
+    ) -> Self {
         Self {
             trusted,
             app_id: app_id.into(),
-            channel: None,
-            min_sequence: 0,
+            channel,
+            sequence,
             now: None,
             clock_skew: DEFAULT_CLOCK_SKEW,
         }
-    }
-
-    /// Requires this channel.
-    #[must_use]
-    pub fn channel(mut self, channel: impl Into<String>) -> Self {
-        self.channel = Some(channel.into());
-        self
-    }
-
-    /// Requires `sequence >= min` (rollback protection).
-    #[must_use]
-    pub fn min_sequence(mut self, min: u64) -> Self {
-        self.min_sequence = min;
-        self
     }
 
     /// Uses `unix_seconds` as the current time instead of the system clock.
@@ -149,15 +165,18 @@ impl Policy {
         self
     }
 
+    /// Also requires `sequence` (both rules must hold): for example a floor below which even a
+    /// new verifier state accepts nothing.
+    #[must_use]
+    pub fn and_sequence(mut self, sequence: Sequence) -> Self {
+        self.sequence = self.sequence.and(sequence);
+        self
+    }
+
     /// The trusted signing keys.
     #[must_use]
     pub fn trusted(&self) -> &TrustedKeys {
         &self.trusted
-    }
-
-    /// The trusted signing keys, to extend (for example with a rotation statement).
-    pub fn trusted_mut(&mut self) -> &mut TrustedKeys {
-        &mut self.trusted
     }
 
     /// The expected app id.
@@ -166,7 +185,21 @@ impl Policy {
         &self.app_id
     }
 
-    fn current_time(&self) -> u64 {
+    /// The channel rule.
+    #[must_use]
+    pub fn channel(&self) -> &Channel {
+        &self.channel
+    }
+
+    /// The sequence rule.
+    #[must_use]
+    pub fn sequence(&self) -> Sequence {
+        self.sequence
+    }
+
+    /// The time the policy checks against: the injected one, or the system clock.
+    #[must_use]
+    pub fn current_time(&self) -> u64 {
         self.now.unwrap_or_else(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -183,17 +216,15 @@ impl Policy {
                 found: ctx.app_id.clone(),
             });
         }
-        if let Some(ch) = &self.channel
-            && *ch != ctx.channel
-        {
+        if !self.channel.accepts(&ctx.channel) {
             return Err(OpenError::WrongChannel {
                 found: ctx.channel.clone(),
             });
         }
-        if ctx.sequence < self.min_sequence {
+        if !self.sequence.accepts(ctx.sequence) {
             return Err(OpenError::Rollback {
                 sequence: ctx.sequence,
-                min: self.min_sequence,
+                required: self.sequence,
             });
         }
         let now = self.current_time();
@@ -328,7 +359,7 @@ pub fn read_signed_header<R: Read>(
 /// Nothing is verified yet; [`verify`](Self::verify) is the only way on.
 ///
 /// ```
-/// use otaseal_envelope::v3::{self, Context, Decryptor, Policy, TrustedKeys};
+/// use otaseal_envelope::v3::{self, Channel, Context, Decryptor, Policy, Sequence, TrustedKeys};
 /// use otaseal_keys::{KeySize, Limits, PrivateKey};
 /// use std::io::Read;
 ///
@@ -337,8 +368,8 @@ pub fn read_signed_header<R: Read>(
 /// let ctx = Context::new("com.example.app", "production", "2.0.0", 3, 1_700_000_000, 1_800_000_000);
 /// let sealed = v3::seal(b"zip bytes", &signing, &[device.public_key()], ctx)?;
 ///
-/// let policy = Policy::new(TrustedKeys::from_keys([signing.public_key().clone()]), "com.example.app")
-///     .channel("production")
+/// let keys = TrustedKeys::from_keys([signing.public_key().clone()]);
+/// let policy = Policy::new(keys, "com.example.app", Channel::only("production"), Sequence::After(2))
 ///     .now(1_750_000_000);
 /// let parsed = Decryptor::new(sealed.as_slice(), &Limits::default())?;
 /// let verified = parsed.verify(&policy)?; // a server can stop here: no private key needed
@@ -403,8 +434,8 @@ impl<R: Read> VerifiedDecryptor<R> {
     }
 
     /// `spec/v3.md` section 7, steps 3 and 7: the decryption key is not the signer (one key,
-    /// one purpose), the bundle has a recipient stanza for it, and the content key unwraps.
-    /// The returned reader decrypts the body (step 8).
+    /// one purpose), the bundle has a recipient stanza for it, the content key unwraps, and it
+    /// matches the signed key commitment. The returned reader decrypts the body (step 8).
     ///
     /// # Errors
     /// [`OpenError::KeyReuse`], [`OpenError::NotARecipient`], [`OpenError::Decryption`].
@@ -419,12 +450,12 @@ impl<R: Read> VerifiedDecryptor<R> {
             .iter()
             .find(|s| s.fingerprint == own)
             .ok_or(OpenError::NotARecipient)?;
-        let content_key =
-            crypto::unwrap_key(key, &stanza.wrapped_key).ok_or(OpenError::Decryption)?;
+        let cipher = ChunkCipher::open(key, &stanza.wrapped_key, self.header.key_commitment())
+            .ok_or(OpenError::Decryption)?;
         let chunk_size = self.header.chunk_size() as usize;
         Ok(StreamReader {
             reader: self.reader,
-            cipher: ChunkCipher::new(&content_key),
+            cipher,
             buf: Zeroizing::new(vec![0u8; chunk_size + TAG_LEN]),
             header: self.header,
             next: 0,
@@ -559,7 +590,8 @@ impl<R: Read> Read for StreamReader<R> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Opened {
-    /// The verified header. Store `header.context().sequence` as the next minimum sequence.
+    /// The verified header. A verifier state records its sequence (`VerifierState::record`,
+    /// feature `state`); without one, keep it as the next minimum.
     pub header: Header,
     /// Plaintext bytes written.
     pub plaintext_len: u64,

@@ -28,15 +28,15 @@ pub struct Sealed {
 /// A configured producer: signing key, recipients and context (`spec/v3.md` section 1).
 ///
 /// ```
-/// # use otaseal_envelope::v3::{Context, Policy, Sealer, TrustedKeys, open_bytes};
+/// # use otaseal_envelope::v3::{Channel, Context, Policy, Sealer, Sequence, TrustedKeys, open_bytes};
 /// # use otaseal_keys::{KeySize, Limits, PrivateKey};
 /// # let signer = PrivateKey::generate(KeySize::Rsa2048)?;
 /// # let device = PrivateKey::generate(KeySize::Rsa2048)?;
 /// let ctx = Context::new("com.example.app", "production", "1.0.0", 7, 1_700_000_000, 4_000_000_000);
 /// let sealed = Sealer::new(&signer, &[device.public_key()], ctx)?.seal(b"PK\x03\x04...")?;
 ///
-/// let policy = Policy::new(TrustedKeys::from_keys([signer.public_key().clone()]), "com.example.app")
-///     .min_sequence(7)
+/// let keys = TrustedKeys::from_keys([signer.public_key().clone()]);
+/// let policy = Policy::new(keys, "com.example.app", Channel::Any, Sequence::AtLeast(7))
 ///     .now(1_750_000_000);
 /// let plain = open_bytes(&sealed, &device, &policy, &Limits::default())?;
 /// assert_eq!(plain.as_slice(), b"PK\x03\x04...");
@@ -201,10 +201,11 @@ impl<'a> Sealer<'a> {
         R: TryCryptoRng + ?Sized,
         F: FnOnce(&mut BodyWriter<'_, S>) -> Result<(), SealError>,
     {
-        let suite = Suite::RsaOaepPssAes256Gcm64K;
+        let suite = Suite::RsaOaepPssHkdfAes256Gcm64K;
         let key = crypto::random_content_key(rng).ok_or(SealError::Random)?;
+        let (cipher, key_commitment) = ChunkCipher::seal(&key);
         let mut body = BodyWriter {
-            cipher: ChunkCipher::new(&key),
+            cipher,
             chunk_size: suite.chunk_size() as usize,
             buf: Zeroizing::new(vec![0u8; suite.chunk_size() as usize + TAG_LEN]),
             filled: 0,
@@ -233,6 +234,7 @@ impl<'a> Sealer<'a> {
             self.signer.public_key().fingerprint(),
             self.context.clone(),
             total,
+            key_commitment,
             recipients,
             commitments,
         )

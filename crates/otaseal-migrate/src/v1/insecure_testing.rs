@@ -18,7 +18,7 @@ use super::DecryptError;
 /// `ivSessionKey` and the CRC32 of the plaintext.
 ///
 /// # Errors
-/// [`DecryptDecryptError::Random`] if the OS generator (or RSA-OAEP, which draws from it) fails.
+/// [`DecryptError::Random`] if the OS generator (or RSA-OAEP, which draws from it) fails.
 pub fn encrypt(
     plaintext: &[u8],
     v1_public: &PublicKey,

@@ -19,21 +19,26 @@ pub const PREFIX_LEN: usize = 14;
 pub const MAX_RECIPIENTS: usize = 64;
 /// Length of one chunk commitment (SHA-256).
 pub const COMMITMENT_LEN: usize = 32;
+/// Length of the key commitment (`spec/v3.md` section 4.1).
+pub const KEY_COMMITMENT_LEN: usize = 32;
 /// Length of the GCM tag that ends every chunk.
 pub const TAG_LEN: usize = 16;
 /// `spec/v3.md` section 3.4: the smallest possible header (one RSA-2048 recipient, one chunk).
-pub const MIN_HEADER_LEN: usize = 416;
+pub const MIN_HEADER_LEN: usize = 448;
 /// `spec/v3.md` section 3.4: the largest header without recipients and commitments.
-const MAX_FIXED_LEN: usize = 14 + 32 + 3 * 256 + 4 * 8 + 4 + 4 + 2;
+const MAX_FIXED_LEN: usize = 14 + 32 + 3 * 256 + 4 * 8 + 4 + 4 + KEY_COMMITMENT_LEN + 2;
+/// `spec/v3.md` section 3.2: the suite id of otaseal-wire-spec v0.1.0 (no key commitment),
+/// withdrawn in v0.2.0. Parsers reject it like any unknown id; only the message differs.
+pub const WITHDRAWN_SUITE: u8 = 1;
 
 /// A V3 algorithm suite (`spec/v3.md` section 3.2). The list is closed: a parser rejects any
 /// other id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Suite {
-    /// Suite `01`: RSA-OAEP-SHA256 key wrap, RSA-PSS-SHA256 signature, AES-256-GCM in
-    /// 64 KiB chunks.
-    RsaOaepPssAes256Gcm64K,
+    /// Suite `02`: RSA-OAEP-SHA256 key wrap, RSA-PSS-SHA256 signature, HKDF-SHA256 payload key
+    /// and key commitment, AES-256-GCM in 64 KiB chunks.
+    RsaOaepPssHkdfAes256Gcm64K,
 }
 
 impl Suite {
@@ -41,7 +46,7 @@ impl Suite {
     #[must_use]
     pub const fn id(self) -> u8 {
         match self {
-            Suite::RsaOaepPssAes256Gcm64K => 1,
+            Suite::RsaOaepPssHkdfAes256Gcm64K => 2,
         }
     }
 
@@ -49,7 +54,7 @@ impl Suite {
     #[must_use]
     pub const fn from_id(id: u8) -> Option<Self> {
         match id {
-            1 => Some(Suite::RsaOaepPssAes256Gcm64K),
+            2 => Some(Suite::RsaOaepPssHkdfAes256Gcm64K),
             _ => None,
         }
     }
@@ -58,7 +63,7 @@ impl Suite {
     #[must_use]
     pub const fn chunk_size(self) -> u32 {
         match self {
-            Suite::RsaOaepPssAes256Gcm64K => 64 * 1024,
+            Suite::RsaOaepPssHkdfAes256Gcm64K => 64 * 1024,
         }
     }
 
@@ -66,7 +71,9 @@ impl Suite {
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
-            Suite::RsaOaepPssAes256Gcm64K => "RSA-OAEP-SHA256/RSA-PSS-SHA256/AES-256-GCM/64K",
+            Suite::RsaOaepPssHkdfAes256Gcm64K => {
+                "RSA-OAEP-SHA256/RSA-PSS-SHA256/HKDF-SHA256/AES-256-GCM/64K"
+            }
         }
     }
 }
@@ -189,6 +196,7 @@ pub struct Header {
     context: Context,
     plaintext_len: u64,
     chunk_count: u32,
+    key_commitment: [u8; KEY_COMMITMENT_LEN],
     recipients: Vec<RecipientStanza>,
     commitments: Vec<[u8; COMMITMENT_LEN]>,
 }
@@ -262,11 +270,13 @@ impl Header {
     /// [`ParseErrorKind::TooLarge`] for more than [`MAX_RECIPIENTS`] or too many chunks,
     /// [`ParseErrorKind::BadChunking`] if the commitments do not match `plaintext_len`,
     /// [`ParseErrorKind::BadBlockLength`] for a wrapped key of an unsupported length.
+    #[allow(clippy::too_many_arguments, reason = "one argument per header field")]
     pub fn new(
         suite: Suite,
         signer: Fingerprint,
         context: Context,
         plaintext_len: u64,
+        key_commitment: [u8; KEY_COMMITMENT_LEN],
         mut recipients: Vec<RecipientStanza>,
         commitments: Vec<[u8; COMMITMENT_LEN]>,
     ) -> Result<Self, ParseErrorKind> {
@@ -301,6 +311,7 @@ impl Header {
             context,
             plaintext_len,
             chunk_count,
+            key_commitment,
             recipients,
             commitments,
         })
@@ -357,6 +368,7 @@ impl Header {
         if u64::from(chunk_count) != chunk_count_for(plaintext_len, chunk_size) {
             return Err(err(at, ParseErrorKind::BadChunking));
         }
+        let key_commitment = c.field(Cursor::take_array)?;
         let at = c.pos();
         let recipient_count = usize::from(c.field(Cursor::u16)?);
         if recipient_count == 0 {
@@ -408,6 +420,7 @@ impl Header {
             },
             plaintext_len,
             chunk_count,
+            key_commitment,
             recipients,
             commitments,
         })
@@ -441,6 +454,7 @@ impl Header {
         }
         out.extend_from_slice(&self.suite.chunk_size().to_be_bytes());
         out.extend_from_slice(&self.chunk_count.to_be_bytes());
+        out.extend_from_slice(&self.key_commitment);
         out.extend_from_slice(
             &u16::try_from(self.recipients.len())
                 .unwrap_or(u16::MAX)
@@ -471,7 +485,16 @@ impl Header {
             .iter()
             .map(|r| 34 + r.wrapped_key.len())
             .sum();
-        PREFIX_LEN + 32 + strings + 32 + 4 + 4 + 2 + recipients + 32 * self.commitments.len()
+        PREFIX_LEN
+            + 32
+            + strings
+            + 32
+            + 4
+            + 4
+            + KEY_COMMITMENT_LEN
+            + 2
+            + recipients
+            + COMMITMENT_LEN * self.commitments.len()
     }
 
     /// The algorithm suite.
@@ -510,6 +533,13 @@ impl Header {
         self.chunk_count
     }
 
+    /// The key commitment (`spec/v3.md` section 4.1): a value derived from the content key,
+    /// which a recipient checks after the unwrap and before decrypting any chunk.
+    #[must_use]
+    pub fn key_commitment(&self) -> &[u8; KEY_COMMITMENT_LEN] {
+        &self.key_commitment
+    }
+
     /// The recipient stanzas, ascending by fingerprint.
     #[must_use]
     pub fn recipients(&self) -> &[RecipientStanza] {
@@ -535,5 +565,112 @@ impl Header {
         let start = u64::from(i) * cs;
         let len = self.plaintext_len.saturating_sub(start).min(cs);
         usize::try_from(len).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::cast_possible_truncation,
+        reason = "test code"
+    )]
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const L: Limits = Limits::DEFAULT;
+
+    fn text() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9._é-]{1,40}"
+    }
+
+    prop_compose! {
+        fn any_header()(
+            app_id in text(),
+            channel in text(),
+            bundle_version in text(),
+            sequence in any::<u64>(),
+            created_at in 0u64..u64::MAX - 1,
+            validity in 1u64..1 << 40,
+            plaintext_len in 0u64..(4 << 16),
+            signer in any::<[u8; 32]>(),
+            key_commitment in any::<[u8; 32]>(),
+            recipients in proptest::collection::btree_map(
+                any::<[u8; 32]>(),
+                (0usize..3, any::<u8>()),
+                1..5,
+            ),
+            fill in any::<u8>(),
+        ) -> Header {
+            let suite = Suite::RsaOaepPssHkdfAes256Gcm64K;
+            let n = chunk_count_for(plaintext_len, suite.chunk_size());
+            let context = Context::new(
+                app_id,
+                channel,
+                bundle_version,
+                sequence,
+                created_at,
+                created_at.saturating_add(validity),
+            );
+            let recipients = recipients
+                .into_iter()
+                .map(|(fp, (size, byte))| RecipientStanza {
+                    fingerprint: Fingerprint::from_bytes(fp),
+                    wrapped_key: alloc::vec![byte; RSA_BLOCK_LENS[size]],
+                })
+                .collect();
+            let commitments = (0..n).map(|i| [fill ^ (i as u8); 32]).collect();
+            Header::new(
+                suite,
+                Fingerprint::from_bytes(signer),
+                context,
+                plaintext_len,
+                key_commitment,
+                recipients,
+                commitments,
+            )
+            .unwrap()
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn encoding_round_trips_and_is_canonical(h in any_header(), at in any::<usize>(), b in any::<u8>()) {
+            let bytes = h.encode();
+            let parsed = Header::parse(&bytes, &L).unwrap();
+            prop_assert_eq!(&parsed, &h);
+            prop_assert_eq!(parsed.encode(), bytes.clone());
+            let (suite, len) = parse_prefix(&bytes[..PREFIX_LEN], &L).unwrap();
+            prop_assert_eq!(suite, h.suite());
+            prop_assert_eq!(len, bytes.len());
+            // Any edit either fails to parse or parses to a header that re-encodes to it.
+            let mut edited = bytes.clone();
+            let at = at % edited.len();
+            edited[at] = b;
+            if let Ok(e) = Header::parse(&edited, &L) {
+                prop_assert_eq!(e.encode(), edited);
+            }
+            // Every strict prefix and every extension fails.
+            prop_assert!(Header::parse(&bytes[..at], &L).is_err());
+            let mut longer = bytes;
+            longer.push(b);
+            prop_assert!(Header::parse(&longer, &L).is_err());
+        }
+    }
+
+    #[test]
+    fn the_withdrawn_suite_is_refused_with_its_own_message() {
+        let mut prefix = [0u8; PREFIX_LEN];
+        prefix[..8].copy_from_slice(&MAGIC);
+        prefix[8] = VERSION;
+        prefix[9] = WITHDRAWN_SUITE;
+        prefix[10..].copy_from_slice(&(MIN_HEADER_LEN as u32).to_be_bytes());
+        let e = parse_prefix(&prefix, &L).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::UnknownSuite(1));
+        assert!(alloc::format!("{e}").contains("withdrawn"), "{e}");
+        prefix[9] = 2;
+        assert!(parse_prefix(&prefix, &L).is_ok());
     }
 }
