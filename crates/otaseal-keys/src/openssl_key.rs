@@ -19,11 +19,8 @@ use openssl::rsa::{Padding, Rsa};
 use openssl::sign::RsaPssSaltlen;
 use zeroize::Zeroizing;
 
-use crate::signer::{check_block_len, check_ciphertext_len, check_type1_payload};
+use crate::signer::{PSS_SALT_LEN, check_block_len, check_ciphertext_len, check_type1_payload};
 use crate::{PrivateKey, PublicKey, SignError, Signer};
-
-/// `spec/v3.md` section 3.2: the PSS salt length of suite 1.
-const PSS_SALT_LEN: i32 = 32;
 
 /// An RSA private key held by OpenSSL.
 ///
@@ -88,7 +85,7 @@ impl Signer for OpensslKey {
             ctx.set_rsa_padding(Padding::PKCS1_PSS)?;
             ctx.set_signature_md(Md::sha256())?;
             ctx.set_rsa_mgf1_md(Md::sha256())?;
-            ctx.set_rsa_pss_saltlen(RsaPssSaltlen::custom(PSS_SALT_LEN))?;
+            ctx.set_rsa_pss_saltlen(RsaPssSaltlen::custom(i32::from(PSS_SALT_LEN)))?;
             let mut sig = Vec::new();
             ctx.sign_to_vec(digest, &mut sig)?;
             Ok(sig)

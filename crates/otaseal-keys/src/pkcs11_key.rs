@@ -27,12 +27,9 @@ use otaseal_wire::Limits;
 use zeroize::Zeroizing;
 
 use crate::pkcs11_uri::{PinSource, Pkcs11Uri};
-use crate::signer::{check_block_len, check_ciphertext_len, check_type1_payload};
+use crate::signer::{PSS_SALT_LEN, check_block_len, check_ciphertext_len, check_type1_payload};
 use crate::source::{LoadError, Loaded, read_private_file};
 use crate::{KeyError, PublicKey, SignError, Signer};
-
-/// `spec/v3.md` section 3.2: the PSS salt length of suite 1.
-const PSS_SALT_LEN: u64 = 32;
 
 /// A PKCS#11 key could not be opened. Each variant names what to fix.
 #[derive(Debug)]
@@ -447,7 +444,7 @@ impl Signer for Pkcs11Key {
         let params = PkcsPssParams {
             hash_alg: MechanismType::SHA256,
             mgf: PkcsMgfType::MGF1_SHA256,
-            s_len: PSS_SALT_LEN.into(),
+            s_len: u64::from(PSS_SALT_LEN).into(),
         };
         let out =
             self.with_session(|s| s.sign(&Mechanism::RsaPkcsPss(params), self.key, digest))?;

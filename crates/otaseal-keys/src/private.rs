@@ -164,9 +164,6 @@ impl fmt::Debug for PrivateKey {
     }
 }
 
-/// `spec/v3.md` section 3.2: the PSS salt length of suite 1.
-const PSS_SALT_LEN: usize = 32;
-
 impl Signer for PrivateKey {
     fn public_key(&self) -> &PublicKey {
         &self.public
@@ -187,7 +184,9 @@ impl Signer for PrivateKey {
         self.inner
             .sign_with_rng(
                 &mut getrandom::SysRng,
-                rsa::pss::Pss::<sha2::Sha256>::new_with_salt(PSS_SALT_LEN),
+                rsa::pss::Pss::<sha2::Sha256>::new_with_salt(usize::from(
+                    crate::signer::PSS_SALT_LEN,
+                )),
                 digest,
             )
             .map_err(SignError::Rsa)

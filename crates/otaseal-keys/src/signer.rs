@@ -82,6 +82,10 @@ impl<S: Signer + ?Sized> Signer for &S {
     }
 }
 
+/// `spec/v3.md` section 3.2: the PSS salt length of suite 1, for every backend (a `u8`, so that
+/// each backend's integer type takes it with a lossless `From`).
+pub(crate) const PSS_SALT_LEN: u8 = 32;
+
 /// The type-1 length rule of `spec/v2.md` section 6, for every backend: `00 01`, at least
 /// [`MIN_PS_LEN`](otaseal_wire::type1::MIN_PS_LEN) bytes of `FF`, `00`, then the payload.
 pub(crate) fn check_type1_payload(payload: &[u8], modulus_len: usize) -> Result<(), SignError> {
@@ -100,6 +104,7 @@ pub(crate) fn check_type1_payload(payload: &[u8], modulus_len: usize) -> Result<
 
 /// A block from a backend must be exactly the modulus length (a faulty token or library could
 /// return less).
+#[cfg(any(feature = "openssl", feature = "pkcs11"))]
 pub(crate) fn check_block_len(block: Vec<u8>, modulus_len: usize) -> Result<Vec<u8>, SignError> {
     if block.len() == modulus_len {
         Ok(block)
