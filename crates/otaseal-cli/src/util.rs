@@ -200,9 +200,7 @@ pub(crate) fn load_private_key(
     limits: &otaseal_keys::Limits,
 ) -> Result<Box<dyn otaseal_keys::Signer>> {
     let options = otaseal_keys::LoadOptions::new(*limits);
-    let loaded = source
-        .load(&options)
-        .with_context(|| private_key_context(source))?;
+    let loaded = source.load(&options).map_err(|e| explain_load(source, e))?;
     warn_loose(&loaded);
     Ok(loaded.into_key())
 }
@@ -215,18 +213,23 @@ pub(crate) fn load_private_key_in_memory(
 ) -> Result<otaseal_keys::PrivateKey> {
     let loaded = source
         .load_in_memory(limits)
-        .with_context(|| private_key_context(source))?;
+        .map_err(|e| explain_load(source, e))?;
     warn_loose(&loaded);
     Ok(loaded.into_key())
 }
 
-fn private_key_context(source: &otaseal_keys::KeySource) -> String {
-    match source {
-        otaseal_keys::KeySource::Pkcs11(_) => format!("cannot use the token key {source}"),
-        _ => format!(
+/// Adds what was being loaded to a key-loading error, unless the error names it already (a
+/// file that cannot be read, an unset variable).
+fn explain_load(source: &otaseal_keys::KeySource, e: otaseal_keys::LoadError) -> anyhow::Error {
+    use otaseal_keys::{KeySource, LoadError};
+    let context = match (source, &e) {
+        (KeySource::Pkcs11(_), _) => format!("cannot use the token key {source}"),
+        (_, LoadError::Key(_) | LoadError::TooLarge(_) | LoadError::NotInMemory) => format!(
             "{source} is not a usable private key (this needs the private key, e.g. .capgo_key_v2)"
         ),
-    }
+        _ => return e.into(),
+    };
+    anyhow::Error::new(e).context(context)
 }
 
 /// The config given with `--config`, or the first Capacitor config in the current directory.
