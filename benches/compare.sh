@@ -72,13 +72,14 @@ echo "== $size_mib MiB file, best of ${RUNS:-5} (wall time includes reading and 
 timed "openssl enc -aes-128-cbc" openssl enc -aes-128-cbc -K 000102030405060708090a0b0c0d0e0f \
     -iv 0f0e0d0c0b0a09080706050403020100 -in "$file" -out "$work/openssl.enc"
 timed "sha256sum" sha256sum "$file"
+# --force: each run replaces the last run's output (atomically), as a re-run does.
 timed "otaseal bundle encrypt" "$otaseal" bundle encrypt "$file" --key "$keys/k1.key" \
-    -o "$work/bundle.enc"
-out="$("$otaseal" bundle encrypt "$file" --key "$keys/k1.key" -o "$work/bundle.enc" --json)"
+    -o "$work/bundle.enc" --force
+out="$("$otaseal" bundle encrypt "$file" --key "$keys/k1.key" -o "$work/bundle.enc" --force --json)"
 ivsk="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["ivSessionKey"])' <<<"$out")"
 signed="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["checksum"])' <<<"$out")"
 timed "otaseal bundle decrypt" "$otaseal" bundle decrypt "$work/bundle.enc" "$ivsk" \
-    --key "$keys/k1.pub" --checksum "$signed" -o "$work/otaseal.dec"
+    --key "$keys/k1.pub" --checksum "$signed" -o "$work/otaseal.dec" --force
 cmp "$file" "$work/otaseal.dec"
 
 if [ -x "$capgo_project/node_modules/.bin/capgo" ]; then

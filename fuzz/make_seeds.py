@@ -202,6 +202,19 @@ def main():
             write("v3_header", f.stem, data[:hlen])
             write("v3_header", f.stem + "-signed", data[: min(len(data), hlen + 600)])
 
+    # V3 rotation statements (spec/v3.md 8): to the header target (parsing) and, behind an odd
+    # kind byte, to the state target (acceptance by {signer1}); verifier state files (11.2)
+    # behind an even one.
+    for f in sorted(v3.glob("rotation-*.bin")):
+        data = f.read_bytes()
+        write("v3_header", f.stem, data)
+        write("v3_state", f.stem, b"\x01" + data)
+    v3_manifest = json.loads((v3 / "manifest.json").read_text())
+    for e in v3_manifest["states"]:
+        for which in ("state", "state_after"):
+            if e.get(which) is not None:
+                write("v3_state", f"{e['name']}-{which}", b"\x00" + json.dumps(e[which], indent=2).encode())
+
 
 if __name__ == "__main__":
     main()

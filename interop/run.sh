@@ -9,7 +9,11 @@
 # 4. V1 bundles migrated by `otaseal migrate bundle` (when that command exists) pass capgo.
 # 5. In a project with each plugin installed (and one with only a package.json dependency),
 #    otaseal picks the same signed-checksum form as the real `capgo bundle encrypt`.
-# 6. a bundle made with a key in a SoftHSM2 token (pkcs11: URI) passes capgo.
+# 6. Capgo's documented commands, unchanged, with otaseal in place of capgo: `bundle zip`
+#    (no arguments, and APPID --path --bundle --name), `bundle encrypt ZIP CHECKSUM`,
+#    `bundle decrypt`: the same file names and JSON keys, zips with the same files, and each
+#    tool decrypts what the other encrypted.
+# 7. a bundle made with a key in a SoftHSM2 token (pkcs11: URI) passes capgo.
 #
 # Usage: interop/run.sh            (CI runs it from .ci/run)
 # Env:   OTASEAL_INTEROP_DIR=...   where to install npm packages (default interop/work)
@@ -61,7 +65,7 @@ printf 'x' > "$data/one.bin"
 head -c 16 /dev/urandom > "$data/sixteen.bin"
 head -c 1048576 /dev/urandom > "$data/mebibyte.bin"
 echo '<!doctype html><title>otaseal</title><script src="assets/app.js"></script>' > "$data/web/index.html"
-head -c 20000 /dev/urandom | base64 > "$data/web/assets/app.js"
+{ echo 'CapacitorUpdater.notifyAppReady();'; head -c 20000 /dev/urandom | base64; } > "$data/web/assets/app.js"
 "$otaseal" bundle zip "$data/web" -o "$data/bundle.zip" --json >/dev/null
 
 # 1. otaseal -> capgo, in both checksum forms.
@@ -170,7 +174,65 @@ for project in "$hex_project" "$b64_project" "$dep_project"; do
   fi
 done
 
-# 6. A bundle signed by a key that never leaves a PKCS#11 token (SoftHSM2) passes capgo.
+# 6. Capgo's documented commands run unchanged with otaseal.
+docs_project="$work/docs-project"
+rm -rf "$docs_project" && mkdir -p "$docs_project/dist/assets"
+ln -s "$hex_project/node_modules" "$docs_project/node_modules"
+printf '{"name":"otaseal-docs","version":"1.4.2","private":true,"dependencies":{"@capgo/capacitor-updater":"8.51.23"}}\n' > "$docs_project/package.json"
+printf '{"appId":"com.otaseal.docs","appName":"docs","webDir":"dist"}\n' > "$docs_project/capacitor.config.json"
+cp "$data/web/index.html" "$docs_project/dist/index.html"
+cp "$data/web/assets/app.js" "$docs_project/dist/assets/app.js"
+json_keys() { python3 -c 'import json,sys; print(",".join(sorted(json.load(sys.stdin))))'; }
+zip_names() { python3 -c 'import zipfile,sys; print(sorted(n for n in zipfile.ZipFile(sys.argv[1]).namelist() if not n.endswith("/")))' "$1"; }
+zip_same_files() { python3 - "$1" "$2" <<'PY'
+import sys, zipfile
+a, b = (zipfile.ZipFile(p) for p in sys.argv[1:3])
+files = lambda z: {n: z.read(n) for n in z.namelist() if not n.endswith("/")}
+sys.exit(0 if files(a) == files(b) else 1)
+PY
+}
+for args in "" "com.otaseal.docs --path dist --bundle 1.4.3" "com.otaseal.docs --path dist --name named.zip"; do
+  # shellcheck disable=SC2086
+  theirs=$(capgo "$docs_project" bundle zip $args --json --no-code-check 2>/dev/null || true)
+  t_file=$(json_field filename <<<"$theirs" 2>/dev/null || true)
+  if [ -n "$t_file" ]; then mv "$docs_project/$t_file" "$docs_project/capgo-$t_file"; fi
+  # shellcheck disable=SC2086
+  ours=$( (cd "$docs_project" && "$otaseal" bundle zip $args --json) 2>/dev/null || true)
+  o_file=$(json_field filename <<<"$ours" 2>/dev/null || true)
+  if [ -n "$t_file" ] && [ "$t_file" = "$o_file" ] \
+     && [ "$(json_keys <<<"$theirs")" = "$(json_keys <<<"$ours")" ] \
+     && [ "$(json_field bundle <<<"$theirs")" = "$(json_field bundle <<<"$ours")" ] \
+     && zip_same_files "$docs_project/capgo-$t_file" "$docs_project/$o_file" \
+     && [ "$(json_field checksum <<<"$ours")" = "$(sha256sum "$docs_project/$o_file" | cut -d' ' -f1)" ]; then
+    ok "bundle zip ${args:-(no arguments)}: $o_file, keys $(json_keys <<<"$ours"), same files"
+  else
+    ko "bundle zip ${args:-(no arguments)}: capgo $theirs / otaseal $ours"
+  fi
+done
+zip="com.otaseal.docs_1.4.2.zip"
+sha=$(sha256sum "$docs_project/$zip" | cut -d' ' -f1)
+cp "$docs_project/$zip" "$docs_project/capgo-in.zip"
+theirs=$(capgo "$docs_project" bundle encrypt capgo-in.zip "$sha" --key "$keys/k1.key" --json 2>/dev/null || true)
+ours=$( (cd "$docs_project" && "$otaseal" bundle encrypt "$zip" "$sha" --key "$keys/k1.key" --json) 2>/dev/null || true)
+if [ -n "$theirs" ] && [ -n "$ours" ] \
+   && [ "$(json_field filename <<<"$ours")" = "${zip}_encrypted.zip" ] \
+   && capgo "$docs_project" bundle decrypt "${zip}_encrypted.zip" "$(json_field ivSessionKey <<<"$ours")" \
+        --checksum "$(json_field checksum <<<"$ours")" --key "$keys/k1.pub" >/dev/null 2>&1 \
+   && (cd "$docs_project" && "$otaseal" bundle decrypt capgo-in.zip_encrypted.zip "$(json_field ivSessionKey <<<"$theirs")" \
+        --checksum "$(json_field checksum <<<"$theirs")" --key "$keys/k1.pub" >/dev/null 2>&1) \
+   && cmp -s "$docs_project/${zip}_encrypted.zip_decrypted.zip" "$docs_project/$zip" \
+   && cmp -s "$docs_project/capgo-in.zip_encrypted.zip_decrypted.zip" "$docs_project/$zip"; then
+  ok "bundle encrypt ZIP CHECKSUM and bundle decrypt, each way, Capgo's file names"
+else
+  ko "bundle encrypt ZIP CHECKSUM / bundle decrypt: capgo $theirs / otaseal $ours"
+fi
+if (cd "$docs_project" && "$otaseal" bundle encrypt "$zip" "$(printf '0%.0s' {1..64})" --key "$keys/k1.key" >/dev/null 2>&1); then
+  ko "otaseal signed a CHECKSUM it did not compute"
+else
+  ok "otaseal refuses a CHECKSUM that is not the zip's SHA-256"
+fi
+
+# 7. A bundle signed by a key that never leaves a PKCS#11 token (SoftHSM2) passes capgo.
 softhsm_module=""
 for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
          /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so /usr/local/lib/softhsm/libsofthsm2.so; do

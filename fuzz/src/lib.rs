@@ -16,6 +16,9 @@
 //!   one-shot and streaming paths agree byte for byte (`v2_decrypt`);
 //! - encrypt then decrypt is the identity, whatever the plaintext and the write chunking,
 //!   and any flipped ciphertext byte is rejected (`roundtrip`).
+//! - a V3 verifier state file that parses is written back canonically, and a rotation
+//!   statement either makes exactly the next key-set version or leaves the set unchanged
+//!   (`v3_state`).
 //!
 //! Fixed keys are the Capgo CLI test keys `k1` of `spec/vectors/capgo-cli/keys`.
 #![forbid(unsafe_code)]
@@ -55,6 +58,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("manifest", manifest),
     ("v3_header", v3_header),
     ("v3_open", v3_open),
+    ("v3_state", v3_state),
 ];
 
 const K1_PRIVATE: &[u8] = include_bytes!("../../spec/vectors/capgo-cli/keys/k1.key");
@@ -884,5 +888,41 @@ pub fn v3_open(data: &[u8]) {
         }
         (Err(a), Err(b)) => assert_eq!(a.code(), b.code()),
         _ => panic!("streaming {streamed:?} and one-shot {one_shot:?} disagree"),
+    }
+}
+
+/// The V3 verifier state (`spec/v3.md` 11.2) and key rotation (8.2), without valid signatures:
+/// the first byte selects the input kind.
+///
+/// - even: the rest is a state file for [`otaseal_envelope::v3::VerifierState::from_json`];
+///   if it parses, [`to_json`](otaseal_envelope::v3::VerifierState::to_json) gives bytes that
+///   parse to a state with the same JSON (a canonical fixpoint).
+/// - odd: the rest is a rotation statement offered to the key set `{signer1}` of the V3
+///   vectors; accepted, it makes version 2; refused, the set is unchanged.
+pub fn v3_state(data: &[u8]) {
+    use otaseal_envelope::v3::{TrustedKeys, VerifierState};
+    let limits = Limits::default();
+    let Some((&kind, rest)) = data.split_first() else {
+        return;
+    };
+    if kind % 2 == 0 {
+        if let Ok(state) = VerifierState::from_json(rest, &limits) {
+            let json = state.to_json();
+            let again = VerifierState::from_json(&json, &limits)
+                .expect("a state written by to_json parses");
+            assert_eq!(again.to_json(), json, "state file is not a fixpoint");
+        }
+    } else {
+        let signer = PublicKey::from_bytes(V3_SIGNER1, &limits).expect("signer1");
+        let mut keys = TrustedKeys::from_keys([signer]);
+        let before = (keys.version(), keys.len());
+        match keys.accept_rotation(rest, "com.example.app", 1_780_000_000, &limits) {
+            Ok(_) => assert_eq!(keys.version(), before.0 + 1, "rotation skipped a version"),
+            Err(_) => assert_eq!(
+                (keys.version(), keys.len()),
+                before,
+                "refused rotation changed the set"
+            ),
+        }
     }
 }

@@ -66,7 +66,7 @@ data="$work/data"
 rm -rf "$data" && mkdir -p "$data/web/assets"
 for n in 1 15 16 17 1000 65536 1048576 5242880; do head -c "$n" /dev/urandom > "$data/rand-$n.bin"; done
 echo '<!doctype html><title>otaseal</title><script src="assets/app.js"></script>' > "$data/web/index.html"
-head -c 30000 /dev/urandom | base64 > "$data/web/assets/app.js"     # > 8 KiB, compresses: .br
+{ echo "CapacitorUpdater.notifyAppReady();"; head -c 30000 /dev/urandom | base64; } > "$data/web/assets/app.js"  # > 8 KiB, compresses: .br
 head -c 3000 /dev/urandom > "$data/web/assets/logo.bin"
 "$otaseal" bundle zip "$data/web" -o "$data/bundle.zip" --json >/dev/null
 

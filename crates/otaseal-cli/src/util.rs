@@ -30,6 +30,52 @@ pub(crate) fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// otaseal's one overwrite policy (README "Overwriting"): an existing output is never replaced
+/// unless `--force` is given, and then only atomically, once the new one is complete and
+/// verified. (Files that otaseal edits in place, capacitor.config and the V3 `--state` file, are
+/// documents, not outputs.)
+#[derive(Debug, clap::Args)]
+pub(crate) struct Overwrite {
+    /// Replace an existing output (atomically, once the new one is complete and verified).
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+impl Overwrite {
+    /// Checks `output` before any work: without `--force`, an existing one is an error that
+    /// names the flag. Returns the policy for the output's `PendingFile`, which checks again
+    /// when it is given its name.
+    pub(crate) fn check(&self, output: &Path) -> Result<otaseal_envelope::io::Existing> {
+        use otaseal_envelope::io::Existing;
+        if self.force {
+            return Ok(Existing::Replace);
+        }
+        if std::fs::symlink_metadata(output).is_ok() {
+            bail!(
+                "{} already exists; use --force to replace it",
+                output.display()
+            );
+        }
+        Ok(Existing::Refuse)
+    }
+}
+
+/// Opens the input of a command that writes `output`, before any work: the input's size against
+/// `limit` (spec/v2.md 8.1 step 5), `output` not the input (`otaseal_envelope::io`), and the
+/// overwrite policy. Returns the input, its length and the policy for the output's
+/// `PendingFile`.
+pub(crate) fn open_for_output(
+    input: &Path,
+    output: &Path,
+    overwrite: &Overwrite,
+    limit: otaseal_keys::Limit,
+    limits: &otaseal_keys::Limits,
+) -> Result<(File, u64, otaseal_envelope::io::Existing)> {
+    let (file, len) = otaseal_envelope::io::open_input(input, limit, limits)?;
+    otaseal_envelope::io::ensure_distinct(input, output)?;
+    Ok((file, len, overwrite.check(output)?))
+}
+
 /// Prints a JSON value on standard output, pretty and with a final newline.
 pub(crate) fn print_json(value: &serde_json::Value) -> Result<()> {
     let mut out = io::stdout().lock();
@@ -246,13 +292,37 @@ pub(crate) fn find_config(explicit: Option<&Path>) -> Result<std::path::PathBuf>
     })
 }
 
-/// Wraps a library error with a hint of what to check, when there is one ("" for none).
+/// Wraps a library error with the fix to try, printed after it (`ERROR; HINT`), when there is
+/// one ("" for none).
 pub(crate) fn with_hint<E>(e: E, hint: &'static str) -> anyhow::Error
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    let e = anyhow::Error::new(e);
-    if hint.is_empty() { e } else { e.context(hint) }
+    if hint.is_empty() {
+        anyhow::Error::new(e)
+    } else {
+        anyhow::Error::new(Hinted { error: e, hint })
+    }
+}
+
+/// An error and the fix to try: displayed as `ERROR; HINT`, with the error's own causes after
+/// it (the error itself is not repeated as a cause).
+#[derive(Debug)]
+struct Hinted<E> {
+    error: E,
+    hint: &'static str,
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for Hinted<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; {}", self.error, self.hint)
+    }
+}
+
+impl<E: std::error::Error> std::error::Error for Hinted<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
 }
 
 /// Parses a time as Unix seconds (digits only) or an RFC 3339 timestamp with a `Z` or

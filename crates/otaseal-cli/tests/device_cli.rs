@@ -61,7 +61,10 @@ fn encrypt_in(project: &Path, extra: &[&str]) -> Run {
     fs::write(&zip, b"PK\x03\x04 a bundle").unwrap();
     let zip = zip.display().to_string();
     let out = project.join("out.enc").display().to_string();
-    let mut args = vec!["bundle", "encrypt", &zip, "--key", "", "-o", &out, "--json"];
+    // --force: each call replaces the last one's output.
+    let mut args = vec![
+        "bundle", "encrypt", &zip, "--key", "", "-o", &out, "--json", "--force",
+    ];
     let k = key("k1.key");
     args[4] = &k;
     args.extend_from_slice(extra);

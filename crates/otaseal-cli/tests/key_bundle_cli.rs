@@ -139,6 +139,11 @@ fn bundle_encrypt_decrypt_round_trip_and_failures_leave_nothing() {
     );
     std::fs::create_dir(dir.path().join("web")).unwrap();
     std::fs::write(dir.path().join("web/index.html"), b"<html>otaseal</html>").unwrap();
+    std::fs::write(
+        dir.path().join("web/app.js"),
+        b"CapacitorUpdater.notifyAppReady();",
+    )
+    .unwrap();
     let zipped = json(&otaseal(
         &["bundle", "zip", "web", "-o", "bundle.zip", "--json"],
         dir.path(),
@@ -269,7 +274,7 @@ fn bundle_encrypt_decrypt_round_trip_and_failures_leave_nothing() {
     ));
     assert_eq!(info["checksum"], zipped["checksum"]);
     assert_eq!(info["checksum_format"], "hex");
-    assert_eq!(info["session_key"].as_str().unwrap().len(), 32);
+    assert_eq!(info["aes_key"].as_str().unwrap().len(), 32);
     let r = otaseal(
         &[
             "bundle",
@@ -293,20 +298,39 @@ fn bundle_zip_is_reproducible_and_refuses_escaping_links() {
     std::fs::write(web.join("b/c/z.js"), b"z").unwrap();
     std::fs::write(web.join("a.html"), b"a").unwrap();
     let one = json(&otaseal(
-        &["bundle", "zip", "web", "-o", "1.zip", "--json"],
+        &[
+            "bundle",
+            "zip",
+            "web",
+            "-o",
+            "1.zip",
+            "--json",
+            "--no-code-check",
+        ],
         dir.path(),
     ));
     std::thread::sleep(std::time::Duration::from_millis(1100));
     std::fs::write(web.join("a.html"), b"a").unwrap(); // new mtime, same content
     let two = json(&otaseal(
-        &["bundle", "zip", "web", "-o", "2.zip", "--json"],
+        &[
+            "bundle",
+            "zip",
+            "web",
+            "-o",
+            "2.zip",
+            "--json",
+            "--no-code-check",
+        ],
         dir.path(),
     ));
     assert_eq!(one["checksum"], two["checksum"]);
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink("/etc/hostname", web.join("escape")).unwrap();
-        let r = otaseal(&["bundle", "zip", "web", "-o", "3.zip"], dir.path());
+        let r = otaseal(
+            &["bundle", "zip", "web", "-o", "3.zip", "--no-code-check"],
+            dir.path(),
+        );
         assert_eq!(r.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&r.stderr).contains("leaves"));
         assert!(!dir.path().join("3.zip").exists());

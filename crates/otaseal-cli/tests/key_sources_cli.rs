@@ -39,7 +39,11 @@ fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("web")).unwrap();
     std::fs::write(dir.path().join("web/index.html"), b"<html>otaseal</html>").unwrap();
-    std::fs::write(dir.path().join("web/app.js"), b"console.log(1)").unwrap();
+    std::fs::write(
+        dir.path().join("web/app.js"),
+        b"CapacitorUpdater.notifyAppReady()",
+    )
+    .unwrap();
     cli(dir.path())
         .run(&["bundle", "zip", "web", "-o", "bundle.zip"])
         .success();
@@ -248,6 +252,8 @@ fn a_private_key_is_refused_where_a_public_key_belongs() {
         "out",
     ])
     .failure("is a private key");
+    // A sealed file to name (never read: the trusted key is refused first).
+    std::fs::write(dir.path().join("x.v3"), b"not sealed").unwrap();
     c.run(&[
         "open",
         "x.v3",

@@ -80,7 +80,7 @@ fn round_trip(format: &str) {
     ]);
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["files"], 2);
-    assert_eq!(v["out_dir"], p(&out));
+    assert_eq!(v["filename"], p(&out));
     let manifest = v["manifest"].as_array().unwrap();
     let names: Vec<&str> = manifest
         .iter()
@@ -265,4 +265,31 @@ fn failures_name_their_cause_and_write_nothing() {
     let err = apply(&manifest_path, &keys().join("k2.pub"));
     assert!(err.contains("does not open"), "{err}");
     assert!(!dest.exists());
+}
+
+#[test]
+fn create_refuses_unicode_twins_naming_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    web_folder(&dist);
+    // "é.txt" in NFC and in NFD: one file on APFS and HFS+.
+    fs::write(dist.join("\u{e9}.txt"), b"nfc").unwrap();
+    fs::write(dist.join("e\u{301}.txt"), b"nfd").unwrap();
+    let out = tmp.path().join("out");
+    let err = fails(&[
+        "manifest",
+        "create",
+        p(&dist),
+        "--key",
+        p(&keys().join("k1.key")),
+        "--base-url",
+        "https://cdn.example/b1",
+        "--out-dir",
+        p(&out),
+    ]);
+    assert!(
+        err.contains("\"\u{e9}.txt\"") && err.contains(r#""e\u{301}.txt""#),
+        "{err}"
+    );
+    assert!(!out.exists());
 }

@@ -238,7 +238,7 @@ fn batch_migrates_reports_failures_and_resumes() {
             ct[n - 1] ^= 0x55;
         }
         fs::write(input.join(format!("b{i}.zip")), ct).unwrap();
-        list.push(json!({"file": format!("b{i}.zip"), "iv_session_key": ivsk.to_string(), "checksum": crc.to_string()}));
+        list.push(json!({"file": format!("b{i}.zip"), "ivSessionKey": ivsk.to_string(), "checksum": crc.to_string()}));
         plains.push(plain);
     }
     fs::write(input.join("list.json"), serde_json::to_vec(&list).unwrap()).unwrap();
@@ -261,7 +261,7 @@ fn batch_migrates_reports_failures_and_resumes() {
     assert!(!dry.status.success());
     let report: Value = serde_json::from_slice(&dry.stdout).unwrap();
     assert_eq!(
-        (report["verified"].as_u64(), report["failed"].as_u64()),
+        (report["checked"].as_u64(), report["failed"].as_u64()),
         (Some(9), Some(1))
     );
     assert!(!dir.path().join("v2").exists());
@@ -278,7 +278,7 @@ fn batch_migrates_reports_failures_and_resumes() {
     assert_eq!(report["failed"], 1);
     assert_eq!(report["bundles"][6]["status"], "failed");
     assert!(
-        report["bundles"][6]["error"]
+        report["bundles"][6]["message"]
             .as_str()
             .unwrap()
             .contains("b6.zip")
@@ -297,13 +297,13 @@ fn batch_migrates_reports_failures_and_resumes() {
             assert!(!dir.path().join("v2/b6.zip").exists());
             continue;
         }
-        assert_eq!(r["new_name"], format!("b{i}.zip"));
+        assert_eq!(r["filename"], format!("b{i}.zip"));
         let dec = json_ok(&otaseal(
             &[
                 "bundle",
                 "decrypt",
                 &format!("v2/b{i}.zip"),
-                r["iv_session_key"].as_str().unwrap(),
+                r["ivSessionKey"].as_str().unwrap(),
                 "--key",
                 &key_path("k1.pub"),
                 "--checksum",
@@ -322,6 +322,7 @@ fn batch_migrates_reports_failures_and_resumes() {
         otaseal_migrate::v1::insecure_testing::encrypt(&plains[6], &v1_public).unwrap();
     fs::write(input.join("b6.zip"), ct).unwrap();
     list[6] =
+        // The list's older spelling, iv_session_key, is still read.
         json!({"file": "b6.zip", "iv_session_key": ivsk.to_string(), "checksum": crc.to_string()});
     fs::write(input.join("list.json"), serde_json::to_vec(&list).unwrap()).unwrap();
     let second = json_ok(&otaseal(&args, dir.path()));

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use otaseal_testkit::cli::json_of;
+use otaseal_testkit::cli::{json_of, stderr};
 use serde_json::Value;
 
 const APP: &str = "com.example.app";
@@ -84,6 +84,8 @@ fn seal_with(
     (out_path, json_of(&out))
 }
 
+/// `open` replacing `dest` (`--force`), as a device replaces its installed bundle; `[..11]`
+/// is the same without `--json`.
 fn open_args<'a>(sealed: &'a str, dest: &'a str, t: &'a str, d: &'a str) -> Vec<&'a str> {
     vec![
         "open",
@@ -96,6 +98,7 @@ fn open_args<'a>(sealed: &'a str, dest: &'a str, t: &'a str, d: &'a str) -> Vec<
         APP,
         "-o",
         dest,
+        "--force",
         "--json",
     ]
 }
@@ -109,7 +112,7 @@ fn seal_inspect_open_round_trip() {
         &plain,
         &["--expires", "2099-01-01T02:00:00+02:00"],
     );
-    assert_eq!(j["ok"], true);
+    assert!(j["error"].is_null() && j["filename"].is_string(), "{j}");
     assert_eq!(j["app_id"], APP);
     assert_eq!(j["sequence"], 7);
     assert_eq!(j["chunk_count"], 3);
@@ -146,7 +149,7 @@ fn seal_inspect_open_round_trip() {
         String::from_utf8_lossy(&out.stderr)
     );
     let o = json_of(&out);
-    assert_eq!(o["ok"], true);
+    assert!(o["error"].is_null() && o["filename"].is_string(), "{o}");
     assert_eq!(std::fs::read(&dest).unwrap(), plain);
     let want = {
         use sha2::{Digest, Sha256};
@@ -158,7 +161,7 @@ fn seal_inspect_open_round_trip() {
     assert_eq!(o["sha256"], want);
     // Text output too.
     let mut args =
-        open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..10].to_vec();
+        open_args(sealed.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..11].to_vec();
     args.extend_from_slice(&["--any-channel", "--min-sequence", "0"]);
     let out = run(&args);
     assert!(
@@ -599,7 +602,11 @@ fn a_state_file_refuses_what_is_not_newer_and_governs_trust() {
         "--json",
     ]);
     let j = json_of(&out);
-    assert_eq!(j["ok"], true, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        j["error"].is_null(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(j["retire_old"], true);
     let rot = ["--rotation", stmt.to_str().unwrap()];
     // signer1's bundle is refused from now on, although --trust still names signer1 ...
@@ -620,11 +627,15 @@ fn a_state_file_refuses_what_is_not_newer_and_governs_trust() {
     let by2 = seal_seq(dir.path(), "by2.v3", 10, "signer2");
     let out = open(&by2, &rot);
     let j = json_of(&out);
-    assert_eq!(j["ok"], true, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        j["error"].is_null(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(j["key_set_version"], 2);
     assert_eq!(j["rotations"][0]["applied"], false);
     // Text mode says what it ignores.
-    let mut args = open_args(by2.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..10].to_vec();
+    let mut args = open_args(by2.to_str().unwrap(), dest.to_str().unwrap(), &t, &d)[..11].to_vec();
     args.extend_from_slice(&["--any-channel", "--state", state.to_str().unwrap()]);
     let out = run(&args);
     assert_eq!(out.status.code(), Some(1), "10 again");
@@ -717,9 +728,8 @@ fn every_state_vector_through_the_cli() {
         let out = run(&args);
         let j = json_of(&out);
         match v["expect"].as_str().unwrap() {
-            "success" => assert_eq!(
-                j["ok"],
-                true,
+            "success" => assert!(
+                j["error"].is_null(),
                 "{what}: {}",
                 String::from_utf8_lossy(&out.stderr)
             ),
@@ -738,4 +748,79 @@ fn every_state_vector_through_the_cli() {
             Err(_) => assert!(v["state"].is_null() && v["expect"] != "success", "{what}"),
         }
     }
+}
+
+#[test]
+fn seal_and_open_check_input_and_output_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sealed, _) = seal(dir.path(), &sample(1000), &[]);
+    let sealed_s = sealed.to_str().unwrap().to_owned();
+    let before = std::fs::read(&sealed).unwrap();
+    let (t, d) = (key("signer1", "pub"), key("recipient1", "key"));
+    // open: the output is the input.
+    let mut args = open_args(&sealed_s, &sealed_s, &t, &d);
+    args.extend(["--channel", "production", "--min-sequence", "0"]);
+    let out = run(&args);
+    assert!(
+        stderr(&out).contains("is the input itself"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&sealed).unwrap(), before);
+    // seal: the output is the input, refused before the keys are even read.
+    let zip = dir.path().join("b.v3.zip");
+    let zip_s = zip.to_str().unwrap();
+    let out = run(&[
+        "seal",
+        zip_s,
+        "--signing-key",
+        "missing.key",
+        "--recipient",
+        "missing.pub",
+        "--app-id",
+        APP,
+        "--channel",
+        "production",
+        "--version",
+        "1",
+        "--sequence",
+        "1",
+        "-o",
+        zip_s,
+    ]);
+    assert!(
+        stderr(&out).contains("is the input itself"),
+        "{}",
+        stderr(&out)
+    );
+    // Over the limit (sparse): refused by size, before the keys are read.
+    let big = dir.path().join("huge.zip");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(otaseal_keys::Limits::default().max_bundle_len + 1)
+        .unwrap();
+    let out = run(&[
+        "seal",
+        big.to_str().unwrap(),
+        "--signing-key",
+        "missing.key",
+        "--recipient",
+        "missing.pub",
+        "--app-id",
+        APP,
+        "--channel",
+        "production",
+        "--version",
+        "1",
+        "--sequence",
+        "1",
+        "-o",
+        dir.path().join("x.v3").to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&out).contains("more than the limit"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("x.v3").exists());
 }

@@ -84,11 +84,7 @@ impl core::fmt::Display for OutputError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             OutputError::Exists(p) => {
-                write!(
-                    f,
-                    "{} already exists (use --force to replace it)",
-                    p.display()
-                )
+                write!(f, "{} already exists", p.display())
             }
             OutputError::IsFolder(p) => {
                 write!(

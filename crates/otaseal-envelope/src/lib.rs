@@ -9,6 +9,8 @@ mod cbc;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 pub mod io;
+#[cfg(feature = "v3")]
+mod par;
 mod pipe;
 mod rsa_ops;
 pub mod v2;

@@ -95,9 +95,13 @@ impl Sha256Pipe {
     }
 
     /// The digest of everything given to [`update`](Self::update).
-    pub(crate) fn finalize(self) -> [u8; 32] {
+    ///
+    /// # Errors
+    /// If the helper thread stopped before the end (it cannot, short of a panic in SHA-256):
+    /// then there is no digest, rather than the digest of part of the data.
+    pub(crate) fn finalize(self) -> std::io::Result<[u8; 32]> {
         match self {
-            Sha256Pipe::Inline { hasher, .. } => hasher.finalize().into(),
+            Sha256Pipe::Inline { hasher, .. } => Ok(hasher.finalize().into()),
             Sha256Pipe::Piped(worker) => worker.finish(),
         }
     }
@@ -174,15 +178,15 @@ impl Worker {
         }
     }
 
-    fn finish(mut self) -> [u8; 32] {
+    fn finish(mut self) -> std::io::Result<[u8; 32]> {
         self.flush();
         drop(self.to_worker.take());
         let hasher = self
             .handle
             .take()
             .and_then(|h| h.join().ok())
-            .unwrap_or_default();
-        hasher.finalize().into()
+            .ok_or_else(|| std::io::Error::other("the SHA-256 thread stopped"))?;
+        Ok(hasher.finalize().into())
     }
 }
 
@@ -198,6 +202,7 @@ impl Drop for Worker {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
     use super::*;
 
     #[test]
@@ -211,11 +216,11 @@ mod tests {
                 piped.update(part);
                 inline.update(part);
             }
-            assert_eq!(piped.finalize(), want, "piece {piece}");
-            assert_eq!(inline.finalize(), want, "piece {piece}");
+            assert_eq!(piped.finalize().unwrap(), want, "piece {piece}");
+            assert_eq!(inline.finalize().unwrap(), want, "piece {piece}");
         }
         assert_eq!(
-            Sha256Pipe::new().finalize(),
+            Sha256Pipe::new().finalize().unwrap(),
             <[u8; 32]>::from(Sha256::digest(b""))
         );
     }

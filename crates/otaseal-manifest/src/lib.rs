@@ -10,6 +10,9 @@ mod fs;
 mod glob;
 mod scan;
 mod sign;
+#[cfg(feature = "zip")]
+#[cfg_attr(docsrs, doc(cfg(feature = "zip")))]
+pub mod zip;
 
 use otaseal_wire::manifest::{EntryName, NameSet};
 use otaseal_wire::{Limit, Limits, SignedChecksum};

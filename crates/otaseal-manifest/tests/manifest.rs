@@ -466,6 +466,10 @@ fn duplicate_names_are_rejected() {
         ("a/b", "a"),
         ("a/b", "A/b/c"),
         ("%61.js", "a.js"),
+        // é as one code point (NFC) and as e + combining acute (NFD): one file on APFS/HFS+.
+        ("%C3%A9.txt", "e%CC%81.txt"),
+        ("e%CC%81.txt", "%C3%89.TXT"),
+        ("caf%C3%A9/a.js", "CAFE%CC%81/A.JS"),
     ] {
         let err = f.apply_entries(vec![named(a), named(b)]).unwrap_err();
         assert!(
@@ -596,6 +600,20 @@ fn create_refuses_spaces_symlinks_and_case_clashes() {
     fs::write(dist.join("A.js"), b"y").unwrap();
     let err = manifest::create(&dist, &out, &key, &CreateOptions::new(BASE)).unwrap_err();
     assert!(matches!(err, ManifestError::DuplicateName { .. }), "{err}");
+
+    // Unicode twins: "é.txt" in NFC and in NFD are one file on a phone; the error names both.
+    let dist = tmp.path().join("unicode");
+    fs::create_dir_all(&dist).unwrap();
+    fs::write(dist.join("\u{e9}.txt"), b"x").unwrap();
+    fs::write(dist.join("e\u{301}.txt"), b"y").unwrap();
+    let err = manifest::create(&dist, &out, &key, &CreateOptions::new(BASE)).unwrap_err();
+    assert!(matches!(err, ManifestError::DuplicateName { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("\"\u{e9}.txt\"") && msg.contains(r#""e\u{301}.txt""#),
+        "both names (the combining accent escaped): {msg}"
+    );
+    assert!(!out.exists());
 
     // A stored name clash: a.js compresses to a.js.br, and a.js.br also exists.
     let dist = tmp.path().join("brclash");

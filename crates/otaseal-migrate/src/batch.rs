@@ -1,7 +1,7 @@
 //! Batch migration of stored V1 bundles, resumable after a crash (`spec/v1.md` section 7
 //! step 3).
 //!
-//! Input: a JSON list of V1 bundles, `[{"file": "...", "iv_session_key": "...",
+//! Input: a JSON list of V1 bundles, `[{"file": "...", "ivSessionKey": "...",
 //! "checksum": "crc32 hex"}]` (`checksum` optional), with `file` relative to a base directory.
 //! Output, in an output directory: one V2 bundle per entry, under the entry's file name; a
 //! journal [`JOURNAL_FILE`] that gets one JSON line, flushed to disk, after each bundle; and at
@@ -32,7 +32,7 @@ use crate::{MigrateError, Migrator};
 pub enum BatchError {
     /// The batch list or report is larger than its limit.
     TooLarge(LimitExceeded),
-    /// The batch list is not a JSON array of `{"file", "iv_session_key", "checksum"?}`, or a
+    /// The batch list is not a JSON array of `{"file", "ivSessionKey", "checksum"?}`, or a
     /// report is not a batch report.
     Json(serde_json::Error),
     /// A report's `format` is not [`REPORT_FORMAT`].
@@ -70,7 +70,7 @@ impl fmt::Display for BatchError {
         match self {
             BatchError::TooLarge(e) => write!(f, "{e}"),
             BatchError::Json(_) => f.write_str(
-                "not a JSON array of {\"file\", \"iv_session_key\", \"checksum\"?} entries (or not a batch report)",
+                "not a JSON array of {\"file\", \"ivSessionKey\", \"checksum\"?} entries (or not a batch report)",
             ),
             BatchError::WrongFormat { found } => {
                 write!(f, "the report has format {found:?}, expected {REPORT_FORMAT:?}")
@@ -122,7 +122,13 @@ const MAX_JOURNAL_LINE: usize = 64 << 10;
 pub struct BatchEntry {
     /// The V1 ciphertext, relative to the batch's base directory (or absolute).
     pub file: String,
-    /// Its V1 `ivSessionKey`.
+    /// Its V1 `ivSessionKey` (JSON `ivSessionKey`; `iv_session_key` and the update API's
+    /// `session_key` are read too).
+    #[serde(
+        rename = "ivSessionKey",
+        alias = "iv_session_key",
+        alias = "session_key"
+    )]
     pub iv_session_key: String,
     /// Its CRC32 (8 lower-case hex characters), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,17 +176,23 @@ pub enum Status {
     Failed,
 }
 
-/// The record of one bundle in the journal and the report.
+/// The record of one bundle in the journal and the report, in otaseal's JSON vocabulary
+/// (`docs/json.md`); the names of reports written before it are read too.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BatchRecord {
-    /// The entry's `file`, as given in the list.
+    /// The entry's `file`, as given in the list (JSON `file`).
+    #[serde(rename = "file", alias = "old_name")]
     pub old_name: String,
-    /// The V2 bundle's file name in the output directory.
+    /// The V2 bundle's file name in the output directory (JSON `filename`).
+    #[serde(rename = "filename", alias = "new_name")]
     pub new_name: Option<String>,
-    /// The V1 `ivSessionKey` the entry was migrated from (identifies the input on resume).
+    /// The V1 `ivSessionKey` the entry was migrated from (identifies the input on resume; JSON
+    /// `v1_ivSessionKey`).
+    #[serde(rename = "v1_ivSessionKey", alias = "v1_iv_session_key")]
     pub v1_iv_session_key: String,
-    /// The new V2 `ivSessionKey` (API `session_key`).
+    /// The new V2 `ivSessionKey` (the update API's `session_key`; JSON `ivSessionKey`).
+    #[serde(rename = "ivSessionKey", alias = "iv_session_key")]
     pub iv_session_key: Option<String>,
     /// The new signed checksum (API `checksum`).
     pub checksum: Option<String>,
@@ -188,11 +200,13 @@ pub struct BatchRecord {
     pub sha256: Option<String>,
     /// CRC32 of the plaintext, lower-case hex.
     pub crc32: Option<String>,
-    /// Size of the V2 bundle in bytes (checked on resume).
+    /// Size of the V2 bundle in bytes (checked on resume; JSON `ciphertext_len`).
+    #[serde(rename = "ciphertext_len", alias = "size")]
     pub size: Option<u64>,
     /// The outcome.
     pub status: Status,
-    /// Why it failed.
+    /// Why it failed (JSON `message`: in otaseal's vocabulary `error` is a code).
+    #[serde(rename = "message", alias = "error")]
     pub error: Option<String>,
     /// The run (1, 2, ...) that produced this record.
     pub run: u32,
@@ -239,7 +253,9 @@ pub struct BatchReport {
     pub migrated_this_run: usize,
     /// Bundles found migrated by an earlier run and not redone.
     pub resumed: usize,
-    /// Bundles verified without writing (dry run).
+    /// Bundles verified without writing (dry run; JSON `checked`: in otaseal's vocabulary
+    /// `verified` says whether an output was authenticated).
+    #[serde(rename = "checked", alias = "verified")]
     pub verified: usize,
     /// Bundles that failed.
     pub failed: usize,
@@ -447,14 +463,13 @@ fn migrate_entry(
     dry_run: bool,
 ) -> Result<BatchRecord, String> {
     let limits = migrator.limits_ref();
-    let ivsk = IvSessionKey::parse(&entry.iv_session_key, limits)
-        .map_err(|e| format!("iv_session_key: {e}"))?;
+    let ivsk = IvSessionKey::parse(&entry.iv_session_key, limits).map_err(|e| e.to_string())?;
     let crc = entry
         .checksum
         .as_deref()
         .map(str::parse::<Crc32Checksum>)
         .transpose()
-        .map_err(|e| format!("checksum: {e} (expected the V1 CRC32, 8 lower-case hex)"))?;
+        .map_err(|e| format!("{e} (expected the V1 CRC32, 8 lower-case hex)"))?;
     if !src.is_file() {
         return Err(format!("{} is not a file", src.display()));
     }

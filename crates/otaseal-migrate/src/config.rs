@@ -348,6 +348,46 @@ pub fn remove_private_key(text: &str) -> Result<Option<String>, ConfigError> {
     Ok(Some(format!("{}{}", &text[..start], &text[end..])))
 }
 
+/// What `bundle zip` reads of a Capacitor project's config, as `@capgo/cli` does: the app id
+/// and the built web folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProjectConfig {
+    /// `appId`.
+    pub app_id: Option<String>,
+    /// `webDir`.
+    pub web_dir: Option<String>,
+}
+
+/// Reads `appId` and `webDir` from a config's text. A JSON config is parsed (top-level keys);
+/// a script config is read as text, like every edit here: the first property of that name whose
+/// value is one string literal without escapes (anything else, such as an expression, reads as
+/// absent, and the caller asks for the value).
+#[must_use]
+pub fn read_project(text: &str, format: ConfigFormat) -> ProjectConfig {
+    match format {
+        ConfigFormat::Json => {
+            let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+            ProjectConfig {
+                app_id: field("appId"),
+                web_dir: field("webDir"),
+            }
+        }
+        ConfigFormat::Script => {
+            let field = |k: &'static str| {
+                let p = locate(text, k, "").ok()??;
+                let body = &text[p.literal_start + 1..p.literal_end - 1];
+                (!body.contains('\\')).then(|| body.to_owned())
+            };
+            ProjectConfig {
+                app_id: field("appId"),
+                web_dir: field("webDir"),
+            }
+        }
+    }
+}
+
 /// A property `name: <string literal>` found in script text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Property {
@@ -449,6 +489,26 @@ mod tests {
 
     fn script_set(text: &str) -> Result<String, ConfigError> {
         set_public_key(text, ConfigFormat::Script, PEM).map(|e| e.text)
+    }
+
+    #[test]
+    fn project_fields_of_json_and_script_configs() {
+        let json = "{\"appId\": \"com.example.app\", \"webDir\": \"dist\"}";
+        let p = read_project(json, ConfigFormat::Json);
+        assert_eq!(p.app_id.as_deref(), Some("com.example.app"));
+        assert_eq!(p.web_dir.as_deref(), Some("dist"));
+        let p = read_project(V1_TS, ConfigFormat::Script);
+        assert_eq!(p.app_id.as_deref(), Some("com.example.app"));
+        assert_eq!(p.web_dir, None);
+        let p = read_project(
+            "{ webDir: process.env.WEB, appId: `a.b` }",
+            ConfigFormat::Script,
+        );
+        assert_eq!((p.app_id.as_deref(), p.web_dir), (Some("a.b"), None));
+        assert_eq!(
+            read_project("not json", ConfigFormat::Json),
+            ProjectConfig::default()
+        );
     }
 
     #[test]

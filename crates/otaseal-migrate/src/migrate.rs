@@ -166,16 +166,11 @@ impl<'k> Migrator<'k> {
         ))
     }
 
-    /// Migrates the V1 bundle `src` to the V2 bundle `dest`: the V2 ciphertext goes to a
-    /// [`PendingFile`], is verified with the V2 public key (`spec/v1.md` section 7 step 3:
-    /// session key, padding and signed checksum, in a second streaming pass), and only then
-    /// given its name, replacing an existing `dest`. On any error nothing is left and an
-    /// existing `dest` is untouched. `dest` must not be `src`.
+    /// Migrates the V1 bundle `src` to the V2 bundle `dest`, replacing an existing `dest`
+    /// ([`migrate_to`](Self::migrate_to) with a [`PendingFile`] that replaces).
     ///
     /// # Errors
-    /// As [`migrate_stream`](Self::migrate_stream); [`MigrateError::TooLarge`] is checked on
-    /// the file's size before any work; [`MigrateError::Verify`] if the V2 result does not
-    /// verify; [`MigrateError::Output`] for an output that is the input.
+    /// As [`migrate_to`](Self::migrate_to).
     pub fn migrate_file(
         &self,
         src: &Path,
@@ -184,8 +179,29 @@ impl<'k> Migrator<'k> {
         v1_crc32: Option<Crc32Checksum>,
     ) -> Result<Migrated, MigrateError> {
         ensure_distinct(src, dest)?;
-        let input = self.open_bounded(src)?;
         let output = PendingFile::create(dest, Mode::Umask, Existing::Replace)?;
+        self.migrate_to(src, output, v1_iv_session_key, v1_crc32)
+    }
+
+    /// Migrates the V1 bundle `src` into `output`: the V2 ciphertext is verified with the V2
+    /// public key (`spec/v1.md` section 7 step 3: session key, padding and signed checksum, in
+    /// a second streaming pass), and only then is `output` given its name (as its
+    /// [`Existing`] policy allows). On any error nothing is left and an existing destination
+    /// is untouched.
+    ///
+    /// # Errors
+    /// As [`migrate_stream`](Self::migrate_stream); [`MigrateError::TooLarge`] is checked on
+    /// the file's size before any work; [`MigrateError::Verify`] if the V2 result does not
+    /// verify; [`MigrateError::Output`] for an output that is the input.
+    pub fn migrate_to(
+        &self,
+        src: &Path,
+        output: PendingFile,
+        v1_iv_session_key: &IvSessionKey,
+        v1_crc32: Option<Crc32Checksum>,
+    ) -> Result<Migrated, MigrateError> {
+        ensure_distinct(src, output.dest())?;
+        let input = self.open_bounded(src)?;
         let (mut output, out) = self.migrate_stream(
             io::BufReader::with_capacity(STREAM_BUFFER_LEN, input),
             output,

@@ -213,16 +213,18 @@ fn a_hundred_bundles_with_three_corrupted_migrate_97_and_report_3() {
     assert_eq!(json["failed"], 3);
     let b7 = &json["bundles"][7];
     assert_eq!(b7["status"], "failed");
-    assert_eq!(b7["old_name"], "bundle-007.zip");
+    assert_eq!(b7["file"], "bundle-007.zip");
     let b0 = &json["bundles"][0];
     assert_eq!(b0["status"], "migrated");
     for k in [
-        "old_name",
-        "new_name",
-        "iv_session_key",
+        "file",
+        "filename",
+        "v1_ivSessionKey",
+        "ivSessionKey",
         "checksum",
+        "ciphertext_len",
         "sha256",
-        "error",
+        "message",
     ] {
         assert!(b0.get(k).is_some(), "record has {k}");
     }
@@ -380,12 +382,13 @@ fn list_problems_are_per_entry_and_dry_run_writes_nothing() {
         .map(|r| r.error.clone().unwrap())
         .collect();
     assert!(errs[0].contains("is not a file"), "{errs:?}");
-    assert!(errs[1].starts_with("iv_session_key:"), "{errs:?}");
+    // The field is named once (the wire error names it), not twice.
+    assert!(errs[1].starts_with("ivSessionKey has no ':'"), "{errs:?}");
     assert!(
         errs[2].contains("entry 1 of the list is already written as \"bundle-000.zip\""),
         "{errs:?}"
     );
-    assert!(errs[3].starts_with("checksum:"), "{errs:?}");
+    assert!(errs[3].starts_with("checksum is not valid"), "{errs:?}");
     assert!(errs[4].contains("no file name"), "{errs:?}");
     assert_eq!(report.migrated, 3);
 

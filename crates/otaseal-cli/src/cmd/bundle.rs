@@ -1,22 +1,23 @@
 //! `otaseal bundle`: Capgo encryption V2 bundles, with Capgo's command names and JSON keys.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
+use otaseal_envelope::io::{Mode, PendingFile, open_input};
 use otaseal_envelope::v2::{self, DecryptError, SessionKey, Verification};
 use otaseal_keys::{Limit, Limits};
+use otaseal_manifest::zip;
+use otaseal_migrate::config::{ConfigFormat, ProjectConfig, read_project};
 use otaseal_wire::plugin::{DeviceRefusal, PluginVersion};
 use otaseal_wire::{IvSessionKey, Sha256Checksum, SignedChecksum};
 use serde_json::json;
 
 use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
 use crate::util::{
-    arg_or_file, load_private_key, load_public_key, parse_key_source, print_json, progress_reader,
-    sha256_reader, sibling,
+    Overwrite, arg_or_file, load_private_key, load_public_key, open_for_output, parse_key_source,
+    print_json, progress_reader, sha256_reader, sibling,
 };
 
 /// Bundle commands.
@@ -32,14 +33,34 @@ pub(crate) enum BundleCommand {
     Inspect(InspectArgs),
 }
 
+/// `bundle zip` takes otaseal's form (`bundle zip DIR -o OUT`) and @capgo/cli's
+/// (`bundle zip [APPID] --path DIR [--bundle V] [--name N]`): with `--path`, the positional
+/// argument is the app id.
 #[derive(Debug, Args)]
 pub(crate) struct ZipArgs {
-    /// The built web folder (Capacitor's webDir).
-    dir: PathBuf,
-    /// Output zip file.
-    #[arg(short, long)]
-    output: PathBuf,
-    /// Print a JSON object instead of text.
+    /// The built web folder (Capacitor's webDir); with --path, as in @capgo/cli, the app id.
+    /// Default: webDir and appId of capacitor.config in the current folder.
+    #[arg(value_name = "DIR|APPID")]
+    target: Option<String>,
+    /// The built web folder (@capgo/cli's form).
+    #[arg(long, value_name = "DIR")]
+    path: Option<PathBuf>,
+    /// The bundle version, for the default file name (default: "version" of package.json).
+    #[arg(short, long, value_name = "VERSION")]
+    bundle: Option<String>,
+    /// Output zip file (default: APPID_VERSION.zip, as @capgo/cli). Replaced if it exists.
+    #[arg(short, long, visible_alias = "name", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Skip @capgo/cli's code check: an index.html at the folder's root and a .js file that
+    /// calls notifyAppReady() (without it, the plugin rolls the update back).
+    #[arg(long)]
+    no_code_check: bool,
+    /// Accepted for @capgo/cli compatibility: otaseal's checksum is always SHA-256.
+    #[arg(long, hide = true)]
+    key_v2: bool,
+    #[command(flatten)]
+    overwrite: Overwrite,
+    /// Print a JSON object instead of text: {"bundle","filename","checksum"} as @capgo/cli.
     #[arg(long)]
     json: bool,
 }
@@ -48,6 +69,10 @@ pub(crate) struct ZipArgs {
 pub(crate) struct EncryptArgs {
     /// The plaintext bundle zip.
     zip: PathBuf,
+    /// The zip's SHA-256 (hex), as @capgo/cli takes it. otaseal computes it itself and signs
+    /// only what it computed: a CHECKSUM that differs is refused.
+    #[arg(value_name = "CHECKSUM")]
+    expected: Option<String>,
     /// The developer's private key (.capgo_key_v2): a key file, env:NAME (the PEM in an
     /// environment variable), - (standard input) or a pkcs11: URI.
     #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
@@ -60,6 +85,8 @@ pub(crate) struct EncryptArgs {
     /// Allow a key that Capgo devices reject (anything but RSA-2048).
     #[arg(long)]
     allow_non_capgo_key: bool,
+    #[command(flatten)]
+    overwrite: Overwrite,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -90,6 +117,8 @@ pub(crate) struct DecryptArgs {
     /// Output file (default: FILE_decrypted.zip). Written only if the bundle verified.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    overwrite: Overwrite,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -130,8 +159,8 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
     // The input's size and the output's place are checked before any work.
-    let (file, len) = open_input(&a.zip, Limit::BundleLen, &limits)?;
-    ensure_distinct(&a.zip, &out_path)?;
+    let (file, len, existing) =
+        open_for_output(&a.zip, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
     let key = load_private_key(&a.key.parse()?, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
@@ -144,6 +173,9 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
             a.zip.display()
         );
     }
+    if let Some(expected) = &a.expected {
+        check_expected(expected, &a.zip, &limits)?;
+    }
     let choice = a.form.choose(&limits)?;
     choice.report();
     if let Some(rules) = &choice.overridden
@@ -151,9 +183,10 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
     {
         eprintln!("warning: {refusal} (the project's plugin; --checksum-format overrides it)");
     }
-    let out = v2::encrypt_file(
+    let output = PendingFile::create(&out_path, Mode::Umask, existing)?;
+    let out = v2::encrypt_to(
         progress_reader(file, len),
-        &out_path,
+        output,
         key.as_ref(),
         choice.format,
     )
@@ -170,6 +203,25 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
             ("checksum_format", json!(choice.format.to_string())),
         ],
     )
+}
+
+/// `bundle encrypt ZIP CHECKSUM`: CHECKSUM must be the zip's SHA-256, which otaseal computes
+/// before encrypting (it never signs a checksum it did not compute).
+fn check_expected(expected: &str, zip: &Path, limits: &Limits) -> Result<()> {
+    let given: Sha256Checksum = expected.trim().parse().map_err(|_| {
+        anyhow::anyhow!(
+            "CHECKSUM {expected:?} is not a SHA-256 in hex (64 characters): bundle encrypt takes the zip's checksum as printed by bundle zip, not a signed checksum"
+        )
+    })?;
+    let (file, _) = open_input(zip, Limit::BundleLen, limits)?;
+    let actual = sha256_reader(file)?;
+    if given != actual {
+        bail!(
+            "CHECKSUM {given} is not the SHA-256 of {} ({actual}): was the zip rebuilt after bundle zip? otaseal signs only the checksum it computes; pass the current one or leave CHECKSUM out",
+            zip.display()
+        );
+    }
+    Ok(())
 }
 
 /// Prints what an update server needs of a V2 bundle, with @capgo/cli's JSON keys
@@ -223,9 +275,9 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
     // The input's size and the output's place are checked before any work (spec/v2.md 8.1).
-    let (file, len) = open_input(&a.file, Limit::BundleLen, &limits)?;
-    ensure_distinct(&a.file, &out_path)?;
-    let output = PendingFile::create(&out_path, Mode::Private, Existing::Replace)?;
+    let (file, len, existing) =
+        open_for_output(&a.file, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
+    let output = PendingFile::create(&out_path, Mode::Private, existing)?;
     let key = load_public_key(&a.key, &limits)?;
     key.check_capgo_compatible()
         .context("key of the wrong size for Capgo V2 bundles")?;
@@ -234,12 +286,9 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         key.modulus_len(),
         &limits,
     )
-    .context("invalid ivSessionKey")?;
+    .context("IV_SESSION_KEY")?;
     let signed = match &a.checksum {
-        Some(c) => Some(
-            SignedChecksum::parse_for_modulus(&arg_or_file(c)?, key.modulus_len(), &limits)
-                .context("invalid --checksum")?,
-        ),
+        Some(c) => Some(parse_signed(&arg_or_file(c)?, key.modulus_len(), &limits)?),
         None if a.no_verify => None,
         None => bail!(
             "no --checksum given: a bundle is only authentic with its signed checksum (pass --no-verify to decrypt without it)"
@@ -270,7 +319,7 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
         print_json(&json!({
             "filename": out_path.display().to_string(),
             "sha256": verified.checksum.to_string(),
-            "bytes": verified.plaintext_len,
+            "plaintext_len": verified.plaintext_len,
             "verified": verified.authenticated,
             "plugin_version": a.plugin_version.as_ref().map(ToString::to_string),
         }))?;
@@ -294,14 +343,21 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
 }
 
 /// Turns envelope errors into the messages a user acts on.
+/// `--checksum`: a signed checksum; the zip's plain SHA-256 is refused with what to pass.
+fn parse_signed(s: &str, modulus_len: usize, limits: &Limits) -> Result<SignedChecksum> {
+    if s.parse::<Sha256Checksum>().is_ok() {
+        bail!(
+            "--checksum: this is the unsigned SHA-256 of the zip; pass the signed checksum that bundle encrypt printed (its \"checksum\")"
+        );
+    }
+    SignedChecksum::parse_for_modulus(s, modulus_len, limits).context("--checksum")
+}
+
 fn explain(e: DecryptError) -> anyhow::Error {
+    // Only a fix the error does not already say.
     let hint = match &e {
-        DecryptError::Truncated { .. } => {
-            "the download is incomplete or this is not an encrypted bundle"
-        }
-        DecryptError::Decryption => "wrong checksum, or the file was modified after encryption",
         DecryptError::SessionKeyDoesNotOpen | DecryptError::ChecksumDoesNotOpen => {
-            "was the bundle encrypted with the private key of this public key?"
+            "pass the public key of the private key that encrypted the bundle (--key)"
         }
         DecryptError::Device(DeviceRefusal::ChecksumForm { .. }) => {
             "encrypt the bundle again for the app's plugin: otaseal bundle encrypt --plugin-version X.Y.Z"
@@ -315,7 +371,7 @@ fn inspect(a: &InspectArgs) -> Result<()> {
     let limits = Limits::default();
     let key = load_public_key(&a.key, &limits)?;
     let ivsk = IvSessionKey::parse_for_modulus(a.iv_session_key.trim(), key.modulus_len(), &limits)
-        .context("invalid ivSessionKey")?;
+        .context("--iv-session-key")?;
     let session = SessionKey::open(&key, &ivsk).map_err(explain)?;
     let rules = judge_rules(a.plugin_version.as_ref())?;
     let (checksum, format) = match &a.checksum {
@@ -334,8 +390,9 @@ fn inspect(a: &InspectArgs) -> Result<()> {
     };
     let hex = |b: &[u8]| base16ct::lower::encode_string(b);
     let info = json!({
+        "ivSessionKey": ivsk.to_string(),
         "iv": hex(ivsk.iv()),
-        "session_key": hex(session.expose_key()),
+        "aes_key": hex(session.expose_key()),
         "checksum": checksum,
         "checksum_format": format,
         "key_id": key.key_id().as_str(),
@@ -357,80 +414,76 @@ fn inspect(a: &InspectArgs) -> Result<()> {
     Ok(())
 }
 
-/// Zips `dir` reproducibly: entries sorted by path, fixed timestamps (1980-01-01) and
-/// permissions, deflate. Symbolic links to files inside `dir` are stored as the file they
-/// point to; any other link is refused.
+/// `bundle zip`: the folder, app id, version and output name resolved as @capgo/cli resolves
+/// them, then `otaseal_manifest::zip`.
 fn zip_dir(a: &ZipArgs) -> Result<()> {
-    let root =
-        fs::canonicalize(&a.dir).with_context(|| format!("cannot open {}", a.dir.display()))?;
-    if !root.is_dir() {
-        bail!("{} is not a directory", a.dir.display());
+    let limits = Limits::default();
+    let project = project_config()?;
+    let (dir, app_id) = match (&a.path, &a.target) {
+        (Some(path), app_id) => (path.clone(), app_id.clone().or(project.app_id)),
+        (None, Some(dir)) => (PathBuf::from(dir), project.app_id),
+        (None, None) => (
+            project.web_dir.map(PathBuf::from).context(
+                "no folder to zip: pass DIR (or --path DIR), or run in a Capacitor project whose capacitor.config has webDir",
+            )?,
+            project.app_id,
+        ),
+    };
+    let version = match &a.bundle {
+        Some(v) => Some(v.clone()),
+        None => package_version(&limits)?,
+    };
+    if let Some(v) = &version
+        && semver::Version::parse(v).is_err()
+    {
+        bail!(
+            "bundle version {v:?} is not a semantic version (https://semver.org), as @capgo/cli requires"
+        );
     }
-    let mut files = Vec::new();
-    collect(&root, &root, &mut files)?;
-    files.sort();
-    let tmp = PendingFile::create(&a.output, Mode::Umask, Existing::Replace)?;
-    let mut zip = zip::ZipWriter::new(tmp);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default())
-        .unix_permissions(0o644);
-    for (name, path) in &files {
-        zip.start_file(name.as_str(), options)?;
-        io::copy(&mut File::open(path)?, &mut zip)?;
+    let output = match (&a.output, &app_id, &version) {
+        (Some(o), _, _) => o.clone(),
+        (None, Some(id), Some(v)) => PathBuf::from(format!("{id}_{v}.zip")),
+        _ => bail!(
+            "no output name: pass -o FILE, or an app id (APPID with --path, or appId in capacitor.config) and a version (--bundle, or \"version\" in package.json) for @capgo/cli's APPID_VERSION.zip"
+        ),
+    };
+    let existing = a.overwrite.check(&output)?;
+    if !a.no_code_check {
+        zip::code_check(&dir, &limits)?;
     }
-    let mut tmp = zip.finish()?;
-    tmp.flush()?;
-    let checksum = sha256_reader(tmp.rewind()?)?;
-    tmp.persist()?;
+    let z = zip::zip_folder_to_file(&dir, &output, existing, &limits)?;
     if a.json {
-        print_json(
-            &json!({"filename": a.output.display().to_string(), "checksum": checksum.to_string()}),
-        )?;
+        print_json(&json!({
+            "bundle": version,
+            "filename": output.display().to_string(),
+            "checksum": z.checksum.to_string(),
+        }))?;
     } else {
-        println!("zipped {} files into {}", files.len(), a.output.display());
-        println!("checksum: {checksum}");
+        println!("zipped {} files into {}", z.files.len(), output.display());
+        println!("checksum: {}", z.checksum);
     }
     Ok(())
 }
 
-fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let entry = entry?;
-        let path = entry.path();
-        let meta = fs::symlink_metadata(&path)?;
-        let target = if meta.file_type().is_symlink() {
-            let t = fs::canonicalize(&path)
-                .with_context(|| format!("broken symbolic link {}", path.display()))?;
-            if !t.starts_with(root) {
-                bail!(
-                    "{} is a symbolic link that leaves {}: refused",
-                    path.display(),
-                    root.display()
-                );
-            }
-            if t.is_dir() {
-                bail!(
-                    "{} is a symbolic link to a directory: refused (it could loop)",
-                    path.display()
-                );
-            }
-            t
-        } else {
-            path.clone()
-        };
-        if meta.is_dir() {
-            collect(root, &path, out)?;
-        } else {
-            let rel = path.strip_prefix(root)?;
-            let name = rel
-                .components()
-                .map(|c| c.as_os_str().to_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .with_context(|| format!("{} is not a UTF-8 path", rel.display()))?
-                .join("/");
-            out.push((name, target));
-        }
+/// `appId` and `webDir` of the capacitor.config in the current folder, if there is one.
+fn project_config() -> Result<ProjectConfig> {
+    let Some(path) = otaseal_migrate::config::find_config(Path::new("")) else {
+        return Ok(ProjectConfig::default());
+    };
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(read_project(&text, ConfigFormat::of(&path)))
+}
+
+/// `version` of package.json in the current folder, as @capgo/cli takes the bundle version.
+fn package_version(limits: &Limits) -> Result<Option<String>> {
+    let path = Path::new("package.json");
+    if !path.is_file() {
+        return Ok(None);
     }
-    Ok(())
+    let json = super::plugin::read_json(path, limits)?;
+    Ok(json
+        .get("version")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned))
 }

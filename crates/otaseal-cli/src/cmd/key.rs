@@ -18,7 +18,8 @@ use crate::util::{
 /// Key commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeyCommand {
-    /// Generate a key pair: .capgo_key_v2 (private, mode 0600) and .capgo_key_v2.pub.
+    /// Generate a key pair: .capgo_key_v2 (private, mode 0600) and .capgo_key_v2.pub, and, as
+    /// @capgo/cli does, save the public key in the project's capacitor.config.
     Create(CreateArgs),
     /// Put a public key into capacitor.config at plugins.CapacitorUpdater.publicKey.
     Save(SaveArgs),
@@ -76,6 +77,14 @@ pub(crate) struct CreateArgs {
     /// Replace existing key files.
     #[arg(long)]
     force: bool,
+    /// The capacitor.config to save the public key in [default: the one in the current folder,
+    /// if any].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Do not save the public key in capacitor.config (`otaseal key save` does it later; an
+    /// app shipped without it cannot verify updates).
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -198,6 +207,7 @@ pub(crate) fn print_key_pair(
 }
 
 fn create(a: &CreateArgs) -> Result<()> {
+    let limits = Limits::default();
     let size = KeySize::try_from(a.bits)?;
     let (private_path, public_path) = key_pair_paths(&a.dir);
     if !a.force {
@@ -207,24 +217,54 @@ fn create(a: &CreateArgs) -> Result<()> {
             "use --force to replace the key pair",
         )?;
     }
+    // The config is found (and an explicit one checked) before any key is made.
+    let config = match (&a.config, a.no_config) {
+        (_, true) => None,
+        (Some(c), false) => Some(c.clone()),
+        (None, false) => otaseal_migrate::config::find_config(Path::new("")),
+    };
+    if let Some(c) = &a.config
+        && !c.is_file()
+    {
+        bail!("--config {}: no such file", c.display());
+    }
     fs::create_dir_all(&a.dir).with_context(|| format!("cannot create {}", a.dir.display()))?;
     let key = write_new_key_pair(&private_path, &public_path, size, a.force)?;
     let public = key.public_key();
+    // As @capgo/cli's `key create`: the app needs the public key to verify updates.
+    let saved = match &config {
+        Some(c) if public.capgo_compatible() => {
+            save_in_config(c, public, &limits)?;
+            Some(c)
+        }
+        _ => None,
+    };
     if a.json {
-        print_json(&Value::Object(key_pair_json(
-            &private_path,
-            &public_path,
-            public,
-        )))?;
+        let mut v = key_pair_json(&private_path, &public_path, public);
+        v.insert(
+            "config".into(),
+            json!(saved.map(|c| c.display().to_string())),
+        );
+        print_json(&Value::Object(v))?;
     } else {
         print_key_pair("", &private_path, &public_path, public);
         if !public.capgo_compatible() {
             eprintln!(
-                "warning: RSA-{} keys are not accepted by Capgo devices (RSA-2048 only)",
+                "warning: RSA-{} keys are not accepted by Capgo devices (RSA-2048 only); not saved in capacitor.config",
                 public.bits()
             );
         }
-        println!("next: otaseal key save --key {}", public_path.display());
+        match (saved, a.no_config) {
+            (Some(c), _) => println!("saved the public key in {}", c.display()),
+            (None, true) => println!(
+                "next: otaseal key save --key {} (in your Capacitor project)",
+                public_path.display()
+            ),
+            (None, false) => println!(
+                "no capacitor.config here: run otaseal key save --key {} in your Capacitor project",
+                public_path.display()
+            ),
+        }
     }
     Ok(())
 }
@@ -300,17 +340,8 @@ fn save(a: &SaveArgs) -> Result<()> {
             public.bits()
         );
     }
-    let pem = public.capacitor_config_value()?;
     let config = find_config(a.config.as_deref())?;
-    let text = String::from_utf8(read_bounded(&config, limits.max_json_len)?)
-        .with_context(|| format!("{} is not UTF-8", config.display()))?;
-    let edit = otaseal_migrate::config::set_public_key(
-        &text,
-        otaseal_migrate::config::ConfigFormat::of(&config),
-        &pem,
-    )
-    .with_context(|| format!("cannot update {}", config.display()))?;
-    write_atomic(&config, edit.text.as_bytes(), false, true)?;
+    save_in_config(&config, &public, &limits)?;
     if a.json {
         print_json(&json!({
             "config": config.display().to_string(),
@@ -325,6 +356,21 @@ fn save(a: &SaveArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Sets `plugins.CapacitorUpdater.publicKey` in `config` (`otaseal_migrate::config`), which
+/// keeps its mode: `key save` and `key create`.
+fn save_in_config(config: &Path, public: &otaseal_keys::PublicKey, limits: &Limits) -> Result<()> {
+    let pem = public.capacitor_config_value()?;
+    let text = String::from_utf8(read_bounded(config, limits.max_json_len)?)
+        .with_context(|| format!("{} is not UTF-8", config.display()))?;
+    let edit = otaseal_migrate::config::set_public_key(
+        &text,
+        otaseal_migrate::config::ConfigFormat::of(config),
+        &pem,
+    )
+    .with_context(|| format!("cannot update {}", config.display()))?;
+    write_atomic(config, edit.text.as_bytes(), false, true)
 }
 
 /// `otaseal key rotate` (`spec/v3.md` section 8).
@@ -355,8 +401,7 @@ fn rotate(a: &RotateArgs) -> Result<()> {
     );
     if a.json {
         print_json(&json!({
-            "ok": true,
-            "output": a.output.display().to_string(),
+            "filename": a.output.display().to_string(),
             "app_id": a.app_id,
             "key_set_version": a.key_set_version,
             "created_at": created_at,

@@ -110,7 +110,7 @@ fn create(a: &CreateArgs) -> Result<()> {
     options.replace = a.force;
     let start = Instant::now();
     let created = manifest::create(&a.dist, &a.out_dir, key.as_ref(), &options)
-        .with_context(|| format!("cannot build a delta update from {}", a.dist.display()))?;
+        .context("cannot build a delta update")?;
     let secs = start.elapsed().as_secs_f64();
     let files = created.manifest.entries().len();
     for skipped in &created.skipped_empty {
@@ -124,7 +124,7 @@ fn create(a: &CreateArgs) -> Result<()> {
             "manifest": entries,
             "ivSessionKey": created.iv_session_key.to_string(),
             "files": files,
-            "out_dir": a.out_dir.display().to_string(),
+            "filename": a.out_dir.display().to_string(),
             "plugin_version": choice.plugin_version(),
             "checksum_format": choice.format.to_string(),
             "skipped_empty": created.skipped_empty,
@@ -157,7 +157,7 @@ fn apply(a: &ApplyArgs) -> Result<()> {
     let key = load_public_key(&a.key, &limits)?;
     let ivsk_text = arg_or_file(&a.iv_session_key)?;
     let ivsk = IvSessionKey::parse_for_modulus(&ivsk_text, key.modulus_len(), &limits)
-        .context("--iv-session-key is not a valid ivSessionKey for this key")?;
+        .context("--iv-session-key")?;
     // max_json_len is checked before reading past it and before parsing.
     let json = read_bounded(&a.manifest, limits.max_json_len)?;
     let parsed = Manifest::parse(&json, &limits)
@@ -175,8 +175,8 @@ fn apply(a: &ApplyArgs) -> Result<()> {
     if a.json {
         return print_json(&json!({
             "files": applied.files,
-            "bytes": applied.total_len,
-            "out_dir": a.out_dir.display().to_string(),
+            "plaintext_len": applied.total_len,
+            "filename": a.out_dir.display().to_string(),
             "verified": true,
             "plugin_version": a.plugin_version.as_ref().map(ToString::to_string),
         }));

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
+use otaseal_envelope::io::{Existing, Mode, PendingFile};
 use otaseal_keys::{
     CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, CAPGO_V1_PRIVATE_KEY_FILE,
     CAPGO_V1_PUBLIC_KEY_FILE, KeySize, KeySource, Limits, PrivateKey, Signer,
@@ -21,9 +22,9 @@ use crate::cmd::key::{
     key_pair_json, key_pair_paths, print_key_pair, refuse_existing, write_new_key_pair,
 };
 use crate::util::{
-    arg_or_file, find_config, load_private_key, load_private_key_in_memory, load_public_half,
-    load_public_key, parse_checksum_format, parse_key_source, print_json, read_bounded, sibling,
-    write_atomic,
+    Overwrite, arg_or_file, find_config, load_private_key, load_private_key_in_memory,
+    load_public_half, load_public_key, parse_checksum_format, parse_key_source, print_json,
+    read_bounded, sibling, write_atomic,
 };
 
 /// The warning every migration command prints (`spec/v1.md` section 7 step 4).
@@ -66,9 +67,8 @@ pub(crate) struct BundleArgs {
     /// The bundle's V1 checksum (CRC32, 8 hex characters), checked after decryption.
     #[arg(long)]
     crc32: Option<String>,
-    /// Replace an existing output file.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    overwrite: Overwrite,
     /// Decrypt and verify the V1 bundle, but write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -79,7 +79,7 @@ pub(crate) struct BundleArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct BatchArgs {
-    /// JSON list: [{"file": "...", "iv_session_key": "...", "checksum": "crc32 hex"?}].
+    /// JSON list: [{"file": "...", "ivSessionKey": "...", "checksum": "crc32 hex"?}].
     list: PathBuf,
     /// Directory the list's relative file names are in [default: the list's directory].
     #[arg(long)]
@@ -161,9 +161,6 @@ fn explain(e: MigrateError) -> anyhow::Error {
         MigrateError::V1(V1Error::Decryption) => {
             "check that --v1-key is the app's V1 private key and that --iv-session-key and --crc32 belong to this bundle"
         }
-        MigrateError::V1(V1Error::Truncated { .. }) => {
-            "the file is incomplete or is not a V1 encrypted bundle"
-        }
         MigrateError::V1(V1Error::Wire(_)) => "is --v1-key the V1 private key of this bundle?",
         _ => "",
     };
@@ -179,7 +176,7 @@ fn bundle(a: &BundleArgs) -> Result<()> {
         v1_key.public_key().modulus_len(),
         &limits,
     )
-    .context("invalid --iv-session-key")?;
+    .context("--iv-session-key")?;
     let crc: Option<Crc32Checksum> = a
         .crc32
         .as_deref()
@@ -190,12 +187,11 @@ fn bundle(a: &BundleArgs) -> Result<()> {
         .output
         .clone()
         .unwrap_or_else(|| sibling(&a.file, "_v2.zip"));
-    if !a.force && !a.dry_run && out_path.exists() {
-        bail!(
-            "{} already exists (use --force to replace it)",
-            out_path.display()
-        );
-    }
+    let existing = if a.dry_run {
+        Existing::Refuse // nothing is written
+    } else {
+        a.overwrite.check(&out_path)?
+    };
     eprintln!("{V1_KEY_WARNING}");
     if a.dry_run {
         let v = migrator
@@ -223,7 +219,12 @@ fn bundle(a: &BundleArgs) -> Result<()> {
         return Ok(());
     }
     let out = migrator
-        .migrate_file(&a.file, &out_path, &ivsk, crc)
+        .migrate_to(
+            &a.file,
+            PendingFile::create(&out_path, Mode::Umask, existing)?,
+            &ivsk,
+            crc,
+        )
         .map_err(explain)
         .with_context(|| format!("cannot migrate {}", a.file.display()))?;
     crate::cmd::bundle::print_encrypted(

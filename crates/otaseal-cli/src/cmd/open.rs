@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use clap::{ArgGroup, Args};
-use otaseal_envelope::io::{Existing, Mode, PendingFile, ensure_distinct, open_input};
+use otaseal_envelope::io::{Mode, PendingFile, ensure_distinct};
 use otaseal_envelope::v3::{
     self, Channel, Policy, RotationStatement, Sequence, TrustedKeys, VerifierState,
 };
@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 
 use super::v3out::{fail_open, fail_rotation, fail_state, header_json, now};
 use crate::util::{
-    HashWriter, format_time, load_private_key, load_public_key, parse_key_source, parse_time,
-    print_json, read_bounded,
+    HashWriter, Overwrite, format_time, load_private_key, load_public_key, open_for_output,
+    parse_key_source, parse_time, print_json, read_bounded,
 };
 
 /// Arguments of `otaseal open`.
@@ -67,6 +67,8 @@ pub(crate) struct OpenArgs {
     /// Output file: has no name until the last chunk verified; nothing is left on failure.
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
+    #[command(flatten)]
+    overwrite: Overwrite,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -92,7 +94,14 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
         None => Channel::Any,
     };
     let now = a.now.unwrap_or_else(now);
-    ensure_distinct(&a.sealed, &a.output)?;
+    // The input's size and the output's place are checked before any work.
+    let (input, _, existing) = open_for_output(
+        &a.sealed,
+        &a.output,
+        &a.overwrite,
+        Limit::BundleLen,
+        &limits,
+    )?;
     if let Some(s) = &a.state {
         ensure_distinct(s, &a.output)?;
         ensure_distinct(&a.sealed, s)?;
@@ -138,8 +147,7 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
         }
     };
     let key = load_private_key(&a.decryption_key.parse()?, &limits)?;
-    let (input, _) = open_input(&a.sealed, Limit::BundleLen, &limits)?;
-    let mut output = PendingFile::create(&a.output, Mode::Private, Existing::Replace)?;
+    let mut output = PendingFile::create(&a.output, Mode::Private, existing)?;
     let mut hashed = HashWriter::new(&mut output);
     let opened = v3::open(input, &mut hashed, key.as_ref(), &policy, &limits)
         .map_err(|e| fail_open(e, a.json))
@@ -163,8 +171,7 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
     let c = h.context();
     if a.json {
         let mut v = header_json(h);
-        v["ok"] = json!(true);
-        v["output"] = json!(a.output.display().to_string());
+        v["filename"] = json!(a.output.display().to_string());
         v["sha256"] = json!(sha256.to_string());
         v["key_set_version"] = json!(policy.trusted().version());
         v["rotations"] = Value::Array(rotations);

@@ -215,7 +215,7 @@ pub(crate) fn find_plugin(project: &Path, limits: &Limits) -> Result<Option<Foun
     }))
 }
 
-fn read_json(path: &Path, limits: &Limits) -> Result<serde_json::Value> {
+pub(crate) fn read_json(path: &Path, limits: &Limits) -> Result<serde_json::Value> {
     let bytes = read_bounded(path, limits.max_json_len)?;
     serde_json::from_slice(&bytes).with_context(|| format!("{} is not valid JSON", path.display()))
 }

@@ -12,9 +12,11 @@ use otaseal_wire::{IvSessionKey, SignedChecksum};
 use serde_json::json;
 
 use super::v3out::{fail_open, fail_seal, header_json, now};
+use otaseal_envelope::io::{Mode, PendingFile};
+
 use crate::util::{
-    arg_or_file, format_time, load_private_key, load_public_half, parse_key_source, parse_time,
-    print_json,
+    Overwrite, arg_or_file, format_time, load_private_key, load_public_half, open_for_output,
+    parse_key_source, parse_time, print_json,
 };
 
 /// Validity of a sealed bundle when `--expires` is not given, in days.
@@ -84,6 +86,11 @@ struct SealArgs {
     /// Output file, written atomically.
     #[arg(short, long, value_name = "OUT")]
     output: PathBuf,
+    /// Replace an existing output (atomically, once the new one is complete and verified).
+    // Not a flattened `Overwrite`: clap cannot tell whether an `Option` of arguments holding a
+    // flattened group is present.
+    #[arg(long)]
+    force: bool,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -168,8 +175,7 @@ fn report(sealed: &Sealed, output: &Path, json: bool) -> Result<()> {
     let h = &sealed.header;
     if json {
         let mut v = header_json(h);
-        v["ok"] = json!(true);
-        v["output"] = json!(output.display().to_string());
+        v["filename"] = json!(output.display().to_string());
         v["sealed_len"] = json!(sealed.sealed_len);
         print_json(&v)
     } else {
@@ -194,20 +200,36 @@ fn report(sealed: &Sealed, output: &Path, json: bool) -> Result<()> {
 
 fn seal_zip(zip: &Path, a: &SealArgs) -> Result<()> {
     let limits = Limits::default();
+    // The input's size and the output's place are checked before any work.
+    let overwrite = Overwrite { force: a.force };
+    let (input, _, existing) =
+        open_for_output(zip, &a.output, &overwrite, Limit::BundleLen, &limits)?;
     let p = prepare(a, &limits)?;
     let recipients: Vec<&PublicKey> = p.recipients.iter().collect();
     let sealer = Sealer::new(p.signer.as_ref(), &recipients, p.context)
         .map_err(|e| fail_seal(e, a.json))?
         .limits(limits);
-    let (input, _) = otaseal_envelope::io::open_input(zip, Limit::BundleLen, &limits)?;
     let sealed = sealer
-        .seal_to_file(input, &a.output)
+        .seal_to(
+            input,
+            PendingFile::create(&a.output, Mode::Umask, existing)?,
+        )
         .map_err(|e| fail_seal(e, a.json))?;
     report(&sealed, &a.output, a.json)
 }
 
 pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
     let limits = Limits::default();
+    let overwrite = Overwrite {
+        force: a.seal.force,
+    };
+    let (input, _, existing) = open_for_output(
+        &a.encrypted,
+        &a.seal.output,
+        &overwrite,
+        Limit::BundleLen,
+        &limits,
+    )?;
     let p = prepare(&a.seal, &limits)?;
     let v2_key = load_public_half(&a.v2_key, &limits)?;
     let ivsk = IvSessionKey::parse(&arg_or_file(&a.session_key)?, &limits)
@@ -218,14 +240,13 @@ pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
     let sealer = Sealer::new(p.signer.as_ref(), &recipients, p.context)
         .map_err(|e| fail_seal(e, a.seal.json))?
         .limits(limits);
-    let (input, _) = otaseal_envelope::io::open_input(&a.encrypted, Limit::BundleLen, &limits)?;
-    let sealed = v3::seal_from_v2_to_file(
+    let sealed = v3::seal_from_v2_to(
         input,
         &v2_key,
         &ivsk,
         &checksum,
         &sealer,
-        &a.seal.output,
+        PendingFile::create(&a.seal.output, Mode::Umask, existing)?,
         &limits,
     )
     .map_err(|e| fail_seal(e, a.seal.json))?;

@@ -34,11 +34,11 @@ pub(crate) fn header_json(h: &v3::Header) -> Value {
     })
 }
 
-/// Prints `{"ok": false, "error": code, "message": ...}` when `json`, then returns the error
+/// Prints `{"error": code, "message": ...}` (`docs/json.md`) when `json`, then returns the error
 /// with its code (`spec/v3.md` section 7.1).
 fn fail(code: &'static str, e: anyhow::Error, json: bool) -> anyhow::Error {
     if json {
-        let _ = print_json(&json!({"ok": false, "error": code, "message": format!("{e:#}")}));
+        let _ = print_json(&json!({"error": code, "message": format!("{e:#}")}));
     }
     e.context(format!("[{code}]"))
 }

@@ -133,7 +133,7 @@ impl<'k, W: Write> Encryptor<'k, W> {
         self.buf.resize(BLOCK, u8::try_from(pad).unwrap_or(16));
         self.flush_blocks()?;
         self.inner.flush()?;
-        let checksum = Sha256Checksum::from_bytes(self.hasher.finalize());
+        let checksum = Sha256Checksum::from_bytes(self.hasher.finalize()?);
         let out = EncryptOutput {
             iv_session_key: self.session.wrap(self.signer)?,
             checksum,

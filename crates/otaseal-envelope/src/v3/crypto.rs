@@ -168,18 +168,23 @@ impl ChunkCipher {
         }
     }
 
-    /// Decrypts `buf` (ciphertext then tag) in place; the plaintext is `buf[..len - 16]`.
-    /// `false` for a tag that does not verify.
-    pub(crate) fn open_chunk(&self, i: u32, last: bool, buf: &mut [u8]) -> bool {
-        let Some(split) = buf.len().checked_sub(TAG_LEN) else {
+    /// Decrypts `chunk` (ciphertext then tag) into `out` (its length less the tag), leaving
+    /// `chunk` as it is, so that its commitment can be computed at the same time. `false` for a
+    /// tag that does not verify (the tag is checked before anything is written to `out`) or
+    /// lengths that do not fit.
+    pub(crate) fn open_chunk(&self, i: u32, last: bool, chunk: &[u8], out: &mut [u8]) -> bool {
+        let Some(split) = chunk.len().checked_sub(TAG_LEN) else {
             return false;
         };
-        let (data, tag) = buf.split_at_mut(split);
-        let Ok(tag) = Tag::try_from(&*tag) else {
+        let (data, tag) = chunk.split_at(split);
+        let Ok(tag) = Tag::try_from(tag) else {
+            return false;
+        };
+        let Ok(buf) = aes_gcm::aead::inout::InOutBuf::new(data, out) else {
             return false;
         };
         self.0
-            .decrypt_inout_detached(&nonce(i, last), b"", data.into(), &tag)
+            .decrypt_inout_detached(&nonce(i, last), b"", buf, &tag)
             .is_ok()
     }
 }

@@ -209,6 +209,8 @@ impl<'a> Sealer<'a> {
             chunk_size: suite.chunk_size() as usize,
             buf: Zeroizing::new(vec![0u8; suite.chunk_size() as usize + TAG_LEN]),
             filled: 0,
+            sealed: Zeroizing::new(vec![0u8; suite.chunk_size() as usize + TAG_LEN]),
+            sealed_len: 0,
             index: 0,
             commitments: Vec::new(),
             total: 0,
@@ -257,12 +259,17 @@ impl<'a> Sealer<'a> {
 /// A [`Write`] sink that cuts plaintext into chunks (`spec/v3.md` section 6.1), encrypts each
 /// with its STREAM nonce, records its commitment and appends it to a spool. A chunk is sealed
 /// only when the next byte arrives (then it is not the last one) or at
-/// [`finish`](Self::finish) (then it is).
+/// [`finish`](Self::finish) (then it is). A sealed chunk is hashed and spooled while the next
+/// one is sealed (two cores, [`crate::par`]).
 pub(crate) struct BodyWriter<'s, S> {
     cipher: ChunkCipher,
     chunk_size: usize,
+    /// The chunk being filled with plaintext, then sealed in place.
     buf: Zeroizing<Vec<u8>>,
     filled: usize,
+    /// The previous sealed chunk, not yet committed to nor spooled (`sealed_len` bytes).
+    sealed: Zeroizing<Vec<u8>>,
+    sealed_len: usize,
     index: u32,
     commitments: Vec<[u8; 32]>,
     total: u64,
@@ -274,14 +281,32 @@ pub(crate) struct BodyWriter<'s, S> {
 impl<'s, S: Write> BodyWriter<'s, S> {
     fn seal_buffered(&mut self, last: bool) -> io::Result<()> {
         let chunk = &mut self.buf[..self.filled + TAG_LEN];
-        if !self.cipher.seal_chunk(self.index, last, chunk) {
+        let prev = &self.sealed[..self.sealed_len];
+        let (cipher, index) = (&self.cipher, self.index);
+        let (prev_commitment, ok) = crate::par::join(
+            chunk.len().min(prev.len()),
+            || (!prev.is_empty()).then(|| crypto::commitment(prev)),
+            || cipher.seal_chunk(index, last, chunk),
+        );
+        if !ok {
             return Err(io::Error::other("AES-GCM encryption of a chunk failed"));
         }
-        self.commitments.push(crypto::commitment(chunk));
-        self.spool.write_all(chunk)?;
+        if let Some(c) = prev_commitment {
+            self.commitments.push(c);
+            self.spool.write_all(prev)?;
+        }
+        // The chunk just sealed becomes the previous one.
+        self.sealed_len = self.filled + TAG_LEN;
+        core::mem::swap::<Vec<u8>>(&mut self.buf, &mut self.sealed);
         self.filled = 0;
         // 2^32 chunks of 64 KiB is more than any limit allows; the limit check stops first.
         self.index = self.index.saturating_add(1);
+        if last {
+            let prev = &self.sealed[..self.sealed_len];
+            self.commitments.push(crypto::commitment(prev));
+            self.spool.write_all(prev)?;
+            self.sealed_len = 0;
+        }
         Ok(())
     }
 
