@@ -13,6 +13,7 @@
 #    (no arguments, and APPID --path --bundle --name), `bundle encrypt ZIP CHECKSUM`,
 #    `bundle decrypt`: the same file names and JSON keys, zips with the same files, and each
 #    tool decrypts what the other encrypted.
+# 7. a bundle made with a key in a SoftHSM2 token (pkcs11: URI) passes capgo.
 #
 # Usage: interop/run.sh            (CI runs it from .ci/run)
 # Env:   OTASEAL_INTEROP_DIR=...   where to install npm packages (default interop/work)
@@ -229,6 +230,44 @@ if (cd "$docs_project" && "$otaseal" bundle encrypt "$zip" "$(printf '0%.0s' {1.
   ko "otaseal signed a CHECKSUM it did not compute"
 else
   ok "otaseal refuses a CHECKSUM that is not the zip's SHA-256"
+fi
+
+# 7. A bundle signed by a key that never leaves a PKCS#11 token (SoftHSM2) passes capgo.
+softhsm_module=""
+for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
+         /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so /usr/local/lib/softhsm/libsofthsm2.so; do
+  [ -f "$m" ] && softhsm_module="$m" && break
+done
+if [ -n "$softhsm_module" ] && command -v softhsm2-util >/dev/null 2>&1; then
+  hsm="$data/softhsm"
+  mkdir -p "$hsm/tokens"
+  printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
+    "$hsm/tokens" > "$hsm/softhsm2.conf"
+  export SOFTHSM2_CONF="$hsm/softhsm2.conf"
+  softhsm2-util --init-token --free --label otaseal --pin 1234 --so-pin 5678 >/dev/null
+  # softhsm2-util imports PKCS#8; otaseal key files are PKCS#1 (as Capgo's).
+  openssl pkcs8 -topk8 -nocrypt -in "$keys/k1.key" -out "$hsm/k1.p8"
+  softhsm2-util --import "$hsm/k1.p8" --token otaseal --label capgo --id 01 --pin 1234 >/dev/null
+  rm -f "$hsm/k1.p8"
+  printf '1234\n' > "$hsm/pin" && chmod 600 "$hsm/pin"
+  uri="pkcs11:token=otaseal;object=capgo;type=private?module-path=$softhsm_module&pin-source=file:$hsm/pin"
+  for f in one.bin bundle.zip; do
+    enc="$data/$f.token.enc"
+    rm -f "$data/$f.token"*decrypted*
+    if out=$("$otaseal" bundle encrypt "$data/$f" --key "$uri" -o "$enc" --json) \
+       && capgo "$hex_project" bundle decrypt "$enc" "$(json_field ivSessionKey <<<"$out")" \
+            --checksum "$(json_field checksum <<<"$out")" --key "$keys/k1.pub" >/dev/null 2>&1 \
+       && cmp -s "$(ls "$data/$f.token"*decrypted* | head -n 1)" "$data/$f"; then
+      ok "otaseal encrypt with a PKCS#11 token key -> capgo decrypt: $f"
+    else
+      ko "otaseal encrypt with a PKCS#11 token key -> capgo decrypt: $f"
+    fi
+  done
+  unset SOFTHSM2_CONF
+elif [ -n "${OTASEAL_REQUIRE_SOFTHSM:-}" ]; then
+  ko "SoftHSM2 is not installed (apt-get install softhsm2) and OTASEAL_REQUIRE_SOFTHSM is set"
+else
+  echo "skip PKCS#11 token case: SoftHSM2 is not installed (apt-get install softhsm2)"
 fi
 
 echo "interop: $pass passed, $fail failed"

@@ -4,6 +4,7 @@
 //!   plugin's contract fixtures (`spec/vectors/capacitor-updater`), one entry by id.
 //! - [`v3`]: otaseal's own V3 vectors (`spec/vectors/v3`).
 //! - [`cli`]: running the `otaseal` binary in a test and reading its JSON.
+//! - [`softhsm`]: a SoftHSM2 token of its own for each test that needs a PKCS#11 key.
 //!
 //! Every loader panics with the path and what was wrong: this crate is for tests only.
 #![forbid(unsafe_code)]
@@ -11,11 +12,13 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::unwrap_in_result,
     reason = "test support: a failure is a test failure, with its message"
 )]
 
 pub mod capgo;
 pub mod cli;
+pub mod softhsm;
 pub mod v3;
 
 use std::path::{Path, PathBuf};

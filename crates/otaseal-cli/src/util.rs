@@ -168,34 +168,114 @@ pub(crate) fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(s)
 }
 
-/// Reads the public key from a public or a private key file.
+/// Reads a public key for a device-side operation (`bundle decrypt`/`inspect --key`,
+/// `manifest apply --key`, `open --trust`): a private key is refused, pointing at its `.pub`
+/// file, since a device must never hold the private key.
 pub(crate) fn load_public_key(
     path: &Path,
     limits: &otaseal_keys::Limits,
 ) -> Result<otaseal_keys::PublicKey> {
-    use otaseal_keys::DecodedKey;
-    let bytes = read_bounded(path, limits.max_key_file_len)?;
-    match otaseal_keys::decode_any(&bytes, limits)
-        .with_context(|| format!("{} is not a usable key", path.display()))?
-    {
-        DecodedKey::Public { key, .. } => Ok(key),
-        DecodedKey::Private { key, .. } => Ok(key.public_key().clone()),
-        _ => bail!("{} holds a key of an unknown kind", path.display()),
+    decode_public_file(path, limits)?.into_public().with_context(|| {
+        format!(
+            "{} is a private key; give the public key ({}): a device must never hold the private key",
+            path.display(),
+            sibling(path, ".pub").display()
+        )
+    })
+}
+
+/// Reads the public key from a public key file or from a private key file (its public half),
+/// for producer-side options that may be given either (`seal --recipient`,
+/// `seal from-v2 --v2-key`, `key save --key`, `migrate config --key`).
+pub(crate) fn load_public_half(
+    path: &Path,
+    limits: &otaseal_keys::Limits,
+) -> Result<otaseal_keys::PublicKey> {
+    Ok(decode_public_file(path, limits)?.public_key().clone())
+}
+
+/// Reads and decodes a key file (or `-` for standard input).
+fn decode_public_file(
+    path: &Path,
+    limits: &otaseal_keys::Limits,
+) -> Result<otaseal_keys::DecodedKey> {
+    let source = if path.as_os_str() == "-" {
+        otaseal_keys::KeySource::Stdin
+    } else {
+        otaseal_keys::KeySource::File(path.to_path_buf())
+    };
+    read_any_key(&source, limits)
+}
+
+/// Reads and decodes a key of either kind from a file, `env:NAME` or `-` (size checked before
+/// reading), warning about the file's mode when it holds a private key: whenever a private key
+/// is read.
+pub(crate) fn read_any_key(
+    source: &otaseal_keys::KeySource,
+    limits: &otaseal_keys::Limits,
+) -> Result<otaseal_keys::DecodedKey> {
+    let loaded = source.read(limits)?;
+    let key = otaseal_keys::decode_any(loaded.key(), limits)
+        .with_context(|| format!("{source} is not a usable key"))?;
+    if key.kind() == otaseal_keys::KeyKind::Private {
+        warn_loose(&loaded);
+    }
+    Ok(key)
+}
+
+/// clap's check of a private-key argument (`PATH`, `env:NAME`, `-` or `pkcs11:URI`), so that a
+/// malformed URI is a usage error; the argument is kept as text and loaded later.
+pub(crate) fn parse_key_source(s: &str) -> Result<String, String> {
+    s.parse::<otaseal_keys::KeySource>()
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+/// Prints the loose-permissions warning of a loaded key, if any.
+fn warn_loose<K>(loaded: &otaseal_keys::Loaded<K>) {
+    if let Some(w) = loaded.loose_permissions() {
+        eprintln!("warning: {w}");
     }
 }
 
-/// Reads a private key file, refusing a public key with a hint.
+/// Loads a private key from any source (a file, `env:NAME`, `-`, a `pkcs11:` URI) into the
+/// fastest backend of this build (OpenSSL unless built without it), warning on standard
+/// error when its file (or PIN file) is readable by group or others. Refuses a public key.
 pub(crate) fn load_private_key(
-    path: &Path,
+    source: &otaseal_keys::KeySource,
+    limits: &otaseal_keys::Limits,
+) -> Result<Box<dyn otaseal_keys::Signer>> {
+    let options = otaseal_keys::LoadOptions::new(*limits);
+    let loaded = source.load(&options).map_err(|e| explain_load(source, e))?;
+    warn_loose(&loaded);
+    Ok(loaded.into_key())
+}
+
+/// Loads a private key into memory (a file, `env:NAME` or `-`; not a token): for the V1 key
+/// of a migration, which every V1 app shipped and the V1 reader takes as a `PrivateKey`.
+pub(crate) fn load_private_key_in_memory(
+    source: &otaseal_keys::KeySource,
     limits: &otaseal_keys::Limits,
 ) -> Result<otaseal_keys::PrivateKey> {
-    let bytes = read_bounded(path, limits.max_key_file_len)?;
-    otaseal_keys::PrivateKey::from_bytes(&bytes, limits).with_context(|| {
-        format!(
-            "{} is not a usable private key (this needs the private key, e.g. .capgo_key_v2)",
-            path.display()
-        )
-    })
+    let loaded = source
+        .load_in_memory(limits)
+        .map_err(|e| explain_load(source, e))?;
+    warn_loose(&loaded);
+    Ok(loaded.into_key())
+}
+
+/// Adds what was being loaded to a key-loading error, unless the error names it already (a
+/// file that cannot be read, an unset variable).
+fn explain_load(source: &otaseal_keys::KeySource, e: otaseal_keys::LoadError) -> anyhow::Error {
+    use otaseal_keys::{KeySource, LoadError};
+    let context = match (source, &e) {
+        (KeySource::Pkcs11(_), _) => format!("cannot use the token key {source}"),
+        (_, LoadError::Key(_) | LoadError::TooLarge(_) | LoadError::NotInMemory) => format!(
+            "{source} is not a usable private key (this needs the private key, e.g. .capgo_key_v2)"
+        ),
+        _ => return e.into(),
+    };
+    anyhow::Error::new(e).context(context)
 }
 
 /// The config given with `--config`, or the first Capacitor config in the current directory.

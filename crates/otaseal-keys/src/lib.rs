@@ -2,23 +2,39 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod decode;
 mod error;
 mod fingerprint;
+#[cfg(feature = "openssl")]
+mod openssl_key;
+#[cfg(feature = "pkcs11")]
+mod pkcs11_key;
+mod pkcs11_uri;
 mod private;
 mod public;
 mod signer;
+mod source;
 
 pub use decode::{Container, DecodedKey, KeyEncoding, KeyKind, decode_any};
 pub use error::{CodecError, KeyError};
 pub use fingerprint::{Fingerprint, fingerprint_of_spki_der};
+#[cfg(feature = "openssl")]
+pub use openssl_key::OpensslKey;
 pub use otaseal_wire::{KeyId, Limit, LimitExceeded, Limits};
+#[cfg(feature = "pkcs11")]
+pub use pkcs11_key::{Pkcs11Error, Pkcs11Key};
+pub use pkcs11_uri::{PKCS11_SCHEME, PinSource, Pkcs11Uri, UriError};
 pub use private::{KeySize, PrivateKey};
 pub use public::PublicKey;
 /// The `rsa` crate whose key types [`PublicKey::as_rsa`] and [`PrivateKey::as_rsa`] expose.
 pub use rsa;
 pub use signer::{SignError, Signer};
+pub use source::{
+    ENV_PREFIX, KeySource, LoadError, LoadOptions, Loaded, LoosePermissions, SoftwareBackend,
+    SourceError,
+};
 
 /// Bit length of the only RSA modulus Capgo devices accept.
 pub const CAPGO_KEY_BITS: usize = 2048;

@@ -164,22 +164,13 @@ impl fmt::Debug for PrivateKey {
     }
 }
 
-/// `spec/v3.md` section 3.2: the PSS salt length of suite 1.
-const PSS_SALT_LEN: usize = 32;
-
 impl Signer for PrivateKey {
     fn public_key(&self) -> &PublicKey {
         &self.public
     }
 
     fn sign_type1(&self, payload: &[u8]) -> Result<Vec<u8>, SignError> {
-        let modulus_len = self.public.modulus_len();
-        if payload.len().saturating_add(11) > modulus_len {
-            return Err(SignError::PayloadTooLong {
-                len: payload.len(),
-                modulus_len,
-            });
-        }
+        crate::signer::check_type1_payload(payload, self.public.modulus_len())?;
         self.inner
             .sign_with_rng(
                 &mut getrandom::SysRng,
@@ -193,7 +184,9 @@ impl Signer for PrivateKey {
         self.inner
             .sign_with_rng(
                 &mut getrandom::SysRng,
-                rsa::pss::Pss::<sha2::Sha256>::new_with_salt(PSS_SALT_LEN),
+                rsa::pss::Pss::<sha2::Sha256>::new_with_salt(usize::from(
+                    crate::signer::PSS_SALT_LEN,
+                )),
                 digest,
             )
             .map_err(SignError::Rsa)
@@ -204,9 +197,7 @@ impl Signer for PrivateKey {
         label: &[u8],
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, SignError> {
-        if ciphertext.len() != self.public.modulus_len() {
-            return Err(SignError::Decryption);
-        }
+        crate::signer::check_ciphertext_len(ciphertext, self.public.modulus_len())?;
         self.inner
             .decrypt_blinded(
                 &mut getrandom::SysRng,

@@ -43,6 +43,37 @@ impl PublicKey {
         })
     }
 
+    /// A public key from its big-endian modulus and exponent, as a PKCS#11 token or another
+    /// backend reports them. The size is checked first, so a key of an unsupported size is
+    /// reported as [`KeyError::UnsupportedSize`] whatever its length.
+    ///
+    /// # Errors
+    /// [`KeyError::UnsupportedSize`], [`KeyError::UnsupportedExponent`], or
+    /// [`KeyError::Malformed`] for integers that are not an RSA public key.
+    pub fn from_modulus_exponent(modulus: &[u8], exponent: &[u8]) -> Result<Self, KeyError> {
+        use rsa::pkcs1::der::{Encode, asn1::UintRef};
+        const WHAT: &str = "RSA modulus and exponent";
+        let first = modulus
+            .iter()
+            .position(|&b| b != 0)
+            .unwrap_or(modulus.len());
+        let n = &modulus[first..];
+        let bits = n
+            .first()
+            .map_or(0, |&b| (n.len() - 1) * 8 + (8 - b.leading_zeros() as usize));
+        KeySize::try_from(bits)?;
+        let der = pkcs1::RsaPublicKey {
+            modulus: UintRef::new(n).map_err(|e| decode::malformed(WHAT, pkcs1::Error::from(e)))?,
+            public_exponent: UintRef::new(exponent)
+                .map_err(|e| decode::malformed(WHAT, pkcs1::Error::from(e)))?,
+        }
+        .to_der()
+        .map_err(|e| decode::malformed(WHAT, pkcs1::Error::from(e)))?;
+        rsa::PublicKey::from_pkcs1_der(&der)
+            .map_err(|e| decode::malformed(WHAT, e))
+            .and_then(Self::from_rsa)
+    }
+
     /// The underlying `rsa` key, for the RSA operations of `otaseal-envelope`.
     #[must_use]
     pub fn as_rsa(&self) -> &rsa::PublicKey {

@@ -5,10 +5,43 @@
 //
 // Run: node crates/otaseal-manifest/benches/manifest_node.js
 // @capgo/cli signs every entry, duplicates included, one at a time on the main thread.
+//
+// With a folder (benches/manifest_compare.sh):
+//   node manifest_node.js --dir DIST --manifest OUT/manifest.json [--runs 3]
+// hashes every file of DIST (SHA-256, as @capgo/cli), then times the bare single-thread loop of
+// privateEncrypt over those hashes with the key parsed once (best of --runs), and checks that the
+// signatures are byte for byte the file_hash values of otaseal's manifest.json.
 'use strict'
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
+
+const argv = process.argv.slice(2)
+const opt = name => { const i = argv.indexOf(name); return i < 0 ? undefined : argv[i + 1] }
+if (opt('--dir')) {
+  const keyPem = fs.readFileSync(opt('--key') || path.join(__dirname, '..', '..', '..', 'spec', 'vectors', 'capgo-cli', 'keys', 'k1.key'), 'utf8')
+  const keyObject = crypto.createPrivateKey(keyPem)
+  const files = []
+  const walk = d => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else files.push(p) } }
+  walk(opt('--dir'))
+  const sums = files.map(f => crypto.createHash('sha256').update(fs.readFileSync(f)).digest())
+  const runs = Number(opt('--runs') || 3)
+  let best = Infinity
+  let sigs
+  for (let r = 0; r < runs; r++) {
+    const start = process.hrtime.bigint()
+    const out = new Array(sums.length)
+    for (let i = 0; i < sums.length; i++) out[i] = crypto.privateEncrypt({ key: keyObject, padding: crypto.constants.RSA_PKCS1_PADDING }, sums[i])
+    const secs = Number(process.hrtime.bigint() - start) / 1e9
+    if (secs < best) best = secs
+    sigs = out
+  }
+  const mine = sigs.map(s => s.toString('hex')).sort()
+  const theirs = JSON.parse(fs.readFileSync(opt('--manifest'), 'utf8')).map(e => e.file_hash).sort()
+  const same = mine.length === theirs.length && mine.every((s, i) => s === theirs[i])
+  console.log(JSON.stringify({ node: process.version, files: files.length, best_secs: best, runs, identical: same }))
+  process.exit(same ? 0 : 1)
+}
 
 const TOTAL = 10000
 const DISTINCT = 9500

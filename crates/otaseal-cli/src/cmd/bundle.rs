@@ -16,8 +16,8 @@ use serde_json::json;
 
 use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
 use crate::util::{
-    Overwrite, arg_or_file, load_private_key, load_public_key, open_for_output, print_json,
-    progress_reader, sha256_reader, sibling,
+    Overwrite, arg_or_file, load_private_key, load_public_key, open_for_output, parse_key_source,
+    print_json, progress_reader, sha256_reader, sibling,
 };
 
 /// Bundle commands.
@@ -73,9 +73,10 @@ pub(crate) struct EncryptArgs {
     /// only what it computed: a CHECKSUM that differs is refused.
     #[arg(value_name = "CHECKSUM")]
     expected: Option<String>,
-    /// The developer's private key (.capgo_key_v2).
-    #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE)]
-    key: PathBuf,
+    /// The developer's private key (.capgo_key_v2): a key file, env:NAME (the PEM in an
+    /// environment variable), - (standard input) or a pkcs11: URI.
+    #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
+    key: String,
     /// Output file (default: ZIP_encrypted.zip, as @capgo/cli).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -97,7 +98,8 @@ pub(crate) struct DecryptArgs {
     file: PathBuf,
     /// The bundle's ivSessionKey (API `session_key`), or @FILE to read it from a file.
     iv_session_key: String,
-    /// The public key (.capgo_key_v2.pub, or the private key, whose public half is used).
+    /// The public key (.capgo_key_v2.pub; a private key is refused, as a device never holds
+    /// one).
     #[arg(long, default_value = otaseal_keys::CAPGO_PUBLIC_KEY_FILE)]
     key: PathBuf,
     /// The signed checksum (API `checksum`), hex or base64, or @FILE to read it from a file.
@@ -159,7 +161,7 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
     // The input's size and the output's place are checked before any work.
     let (file, len, existing) =
         open_for_output(&a.zip, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
-    let key = load_private_key(&a.key, &limits)?;
+    let key = load_private_key(&a.key.parse()?, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
             .check_capgo_compatible()
@@ -182,8 +184,13 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
         eprintln!("warning: {refusal} (the project's plugin; --checksum-format overrides it)");
     }
     let output = PendingFile::create(&out_path, Mode::Umask, existing)?;
-    let out = v2::encrypt_to(progress_reader(file, len), output, &key, choice.format)
-        .with_context(|| format!("cannot encrypt {}", a.zip.display()))?;
+    let out = v2::encrypt_to(
+        progress_reader(file, len),
+        output,
+        key.as_ref(),
+        choice.format,
+    )
+    .with_context(|| format!("cannot encrypt {}", a.zip.display()))?;
     print_encrypted_with(
         "encrypted:",
         &out_path,

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use otaseal_keys::{
-    CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, KeySize, Limits, PrivateKey, decode_any,
+    CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, KeySize, KeySource, Limits, PrivateKey,
 };
 use serde_json::{Value, json};
 
 use crate::util::{
-    find_config, load_private_key, load_public_key, print_json, read_bounded, write_atomic,
+    find_config, load_private_key, load_public_half, parse_key_source, print_json, read_any_key,
+    read_bounded, write_atomic,
 };
 
 /// Key commands.
@@ -22,7 +23,8 @@ pub(crate) enum KeyCommand {
     Create(CreateArgs),
     /// Put a public key into capacitor.config at plugins.CapacitorUpdater.publicKey.
     Save(SaveArgs),
-    /// Describe a key file (PEM or DER, PKCS#1, PKCS#8 or SPKI).
+    /// Describe a key: a file (PEM or DER, PKCS#1, PKCS#8 or SPKI), env:NAME, - or a token key
+    /// (pkcs11: URI).
     Inspect(InspectArgs),
     /// Sign a V3 key-rotation statement (spec/v3.md section 8): the next version of an app's
     /// trusted signing keys, adding NEW, signed by OLD (a key of the current set) and by NEW.
@@ -31,13 +33,14 @@ pub(crate) enum KeyCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct RotateArgs {
-    /// The private key of a signing key of the current key set.
-    #[arg(long, value_name = "OLD.key")]
-    from: PathBuf,
+    /// The private key of a signing key of the current key set: a key file, env:NAME, - or a
+    /// pkcs11: URI.
+    #[arg(long, value_name = "OLD.key", value_parser = parse_key_source)]
+    from: String,
     /// The private key of the signing key to add: it signs the statement too, proving that
-    /// its holder has it and consents.
-    #[arg(long, value_name = "NEW.key")]
-    to: PathBuf,
+    /// its holder has it and consents (a key file, env:NAME, - or a pkcs11: URI).
+    #[arg(long, value_name = "NEW.key", value_parser = parse_key_source)]
+    to: String,
     /// The app whose key set this is.
     #[arg(long, value_name = "ID")]
     app_id: String,
@@ -102,8 +105,10 @@ pub(crate) struct SaveArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct InspectArgs {
-    /// Key file, or - for standard input.
-    file: PathBuf,
+    /// A key file, env:NAME (the PEM in an environment variable), - (standard input) or a
+    /// pkcs11: URI.
+    #[arg(value_parser = parse_key_source)]
+    key: String,
     /// Print a JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -264,26 +269,58 @@ fn create(a: &CreateArgs) -> Result<()> {
     Ok(())
 }
 
+/// What `key inspect` shows of a key, whatever its source.
+struct Described {
+    kind: String,
+    encoding: String,
+    container: String,
+    public: otaseal_keys::PublicKey,
+}
+
+fn describe(source: &KeySource, limits: &Limits) -> Result<Described> {
+    if let KeySource::Pkcs11(_) = source {
+        let signer = load_private_key(source, limits)?;
+        return Ok(Described {
+            kind: otaseal_keys::KeyKind::Private.to_string(),
+            encoding: "pkcs11".into(),
+            container: "token".into(),
+            public: signer.public_key().clone(),
+        });
+    }
+    let key = read_any_key(source, limits)?;
+    Ok(Described {
+        kind: key.kind().to_string(),
+        encoding: key.encoding().to_string(),
+        container: key.container().to_string(),
+        public: key.public_key().clone(),
+    })
+}
+
 fn inspect(a: &InspectArgs) -> Result<()> {
     let limits = Limits::default();
-    let bytes = read_bounded(&a.file, limits.max_key_file_len)?;
-    let key = decode_any(&bytes, &limits)
-        .with_context(|| format!("{} is not a usable key", a.file.display()))?;
-    let public = key.public_key();
-    let info = json!({
-        "kind": key.kind().to_string(),
-        "encoding": key.encoding().to_string(),
-        "container": key.container().to_string(),
+    let source: KeySource = a.key.parse()?;
+    let key = describe(&source, &limits)?;
+    let public = &key.public;
+    let mut info = json!({
+        "kind": key.kind,
+        "encoding": key.encoding,
+        "container": key.container,
         "bits": public.bits(),
         "key_id": public.key_id().as_str(),
         "fingerprint": public.fingerprint().to_string(),
         "capgo_compatible": public.capgo_compatible(),
     });
+    if let KeySource::Pkcs11(_) = source {
+        info["uri"] = json!(source.to_string());
+    }
     if a.json {
         print_json(&info)?;
     } else {
-        println!("kind:        {}", key.kind());
-        println!("encoding:    {} ({})", key.encoding(), key.container());
+        println!("kind:        {}", key.kind);
+        println!("encoding:    {} ({})", key.encoding, key.container);
+        if let KeySource::Pkcs11(_) = source {
+            println!("token key:   {source}");
+        }
         println!("bits:        {}", public.bits());
         println!("key id:      {}", public.key_id());
         println!("fingerprint: {}", public.fingerprint());
@@ -296,7 +333,7 @@ fn inspect(a: &InspectArgs) -> Result<()> {
 
 fn save(a: &SaveArgs) -> Result<()> {
     let limits = Limits::default();
-    let public = load_public_key(&a.key, &limits)?;
+    let public = load_public_half(&a.key, &limits)?;
     if !public.capgo_compatible() {
         bail!(
             "RSA-{} key: Capgo devices accept only RSA-2048 keys with exponent 65537",
@@ -340,17 +377,17 @@ fn save_in_config(config: &Path, public: &otaseal_keys::PublicKey, limits: &Limi
 fn rotate(a: &RotateArgs) -> Result<()> {
     use otaseal_envelope::v3;
     let limits = Limits::default();
-    let old = load_private_key(&a.from, &limits)?;
-    let new = load_private_key(&a.to, &limits).with_context(|| {
+    let old = load_private_key(&a.from.parse()?, &limits)?;
+    let new = load_private_key(&a.to.parse()?, &limits).with_context(|| {
         format!(
             "--to {}: the new key signs the statement too (spec/v3.md 8.2), so its private key is needed",
-            a.to.display()
+            a.to
         )
     })?;
     let created_at = a.now.unwrap_or_else(super::v3out::now);
     let statement = v3::sign_rotation(
-        &old,
-        &new,
+        old.as_ref(),
+        new.as_ref(),
         &a.app_id,
         a.key_set_version,
         created_at,

@@ -14,7 +14,9 @@ use otaseal_wire::plugin::PluginVersion;
 use serde_json::json;
 
 use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
-use crate::util::{arg_or_file, load_private_key, load_public_key, print_json, read_bounded};
+use crate::util::{
+    arg_or_file, load_private_key, load_public_key, parse_key_source, print_json, read_bounded,
+};
 
 /// Delta-manifest commands.
 #[derive(Debug, Subcommand)]
@@ -30,9 +32,10 @@ pub(crate) enum ManifestCommand {
 pub(crate) struct CreateArgs {
     /// The built web folder (Capacitor's webDir, e.g. dist).
     dist: PathBuf,
-    /// The V2 private key (.capgo_key_v2).
-    #[arg(long)]
-    key: PathBuf,
+    /// The V2 private key (.capgo_key_v2): a key file, env:NAME (the PEM in an environment
+    /// variable), - (standard input) or a pkcs11: URI.
+    #[arg(long, value_parser = parse_key_source)]
+    key: String,
     /// URL the encrypted files will be served from; download_url = URL + file_name.
     #[arg(long)]
     base_url: String,
@@ -60,7 +63,8 @@ pub(crate) struct ApplyArgs {
     /// Folder holding the encrypted files at their file_name paths (OUT_DIR/files of create).
     #[arg(long)]
     files: PathBuf,
-    /// The V2 public key (.capgo_key_v2.pub), or the private key to take it from.
+    /// The V2 public key (.capgo_key_v2.pub; a private key is refused, as a device never
+    /// holds one).
     #[arg(long)]
     key: PathBuf,
     /// The manifest's ivSessionKey (API session_key), or @FILE to read it from a file.
@@ -91,7 +95,7 @@ pub(crate) fn run(cmd: ManifestCommand) -> Result<()> {
 
 fn create(a: &CreateArgs) -> Result<()> {
     let limits = Limits::default();
-    let key = load_private_key(&a.key, &limits)?;
+    let key = load_private_key(&a.key.parse()?, &limits)?;
     let choice = a.form.choose(&limits)?;
     choice.report();
     let mut options = CreateOptions::new(a.base_url.clone());
@@ -105,7 +109,7 @@ fn create(a: &CreateArgs) -> Result<()> {
     options.no_brotli.clone_from(&a.no_brotli);
     options.replace = a.force;
     let start = Instant::now();
-    let created = manifest::create(&a.dist, &a.out_dir, &key, &options)
+    let created = manifest::create(&a.dist, &a.out_dir, key.as_ref(), &options)
         .context("cannot build a delta update")?;
     let secs = start.elapsed().as_secs_f64();
     let files = created.manifest.entries().len();

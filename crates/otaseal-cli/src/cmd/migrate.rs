@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use otaseal_envelope::io::{Existing, Mode, PendingFile};
 use otaseal_keys::{
     CAPGO_PRIVATE_KEY_FILE, CAPGO_PUBLIC_KEY_FILE, CAPGO_V1_PRIVATE_KEY_FILE,
-    CAPGO_V1_PUBLIC_KEY_FILE, KeySize, Limits, PrivateKey,
+    CAPGO_V1_PUBLIC_KEY_FILE, KeySize, KeySource, Limits, PrivateKey, Signer,
 };
 use otaseal_migrate::batch::{self, BatchOptions, BatchReport, Status};
 use otaseal_migrate::config::{self, ConfigFormat};
@@ -22,8 +22,9 @@ use crate::cmd::key::{
     key_pair_json, key_pair_paths, print_key_pair, refuse_existing, write_new_key_pair,
 };
 use crate::util::{
-    Overwrite, arg_or_file, find_config, load_private_key, load_public_key, parse_checksum_format,
-    print_json, read_bounded, sibling, write_atomic,
+    Overwrite, arg_or_file, find_config, load_private_key, load_private_key_in_memory,
+    load_public_half, load_public_key, parse_checksum_format, parse_key_source, print_json,
+    read_bounded, sibling, write_atomic,
 };
 
 /// The warning every migration command prints (`spec/v1.md` section 7 step 4).
@@ -46,15 +47,17 @@ pub(crate) enum MigrateCommand {
 pub(crate) struct BundleArgs {
     /// The V1 encrypted bundle.
     file: PathBuf,
-    /// The V1 private key (.capgo_key, the key V1 apps shipped).
-    #[arg(long, default_value = CAPGO_V1_PRIVATE_KEY_FILE)]
-    v1_key: PathBuf,
+    /// The V1 private key (.capgo_key, the key V1 apps shipped): a key file, env:NAME or -
+    /// (not a pkcs11: URI: every V1 app carries this key, so it is not kept in a token).
+    #[arg(long, default_value = CAPGO_V1_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
+    v1_key: String,
     /// The bundle's V1 ivSessionKey, or @FILE to read it from a file.
     #[arg(long)]
     iv_session_key: String,
-    /// The new V2 private key (.capgo_key_v2).
-    #[arg(long, default_value = CAPGO_PRIVATE_KEY_FILE)]
-    key: PathBuf,
+    /// The new V2 private key (.capgo_key_v2): a key file, env:NAME (the PEM in an environment
+    /// variable), - (standard input) or a pkcs11: URI.
+    #[arg(long, default_value = CAPGO_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
+    key: String,
     /// Output file [default: FILE_v2.zip]. Written only if the V1 bundle verified.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -81,12 +84,12 @@ pub(crate) struct BatchArgs {
     /// Directory the list's relative file names are in [default: the list's directory].
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// The V1 private key (.capgo_key).
-    #[arg(long, default_value = CAPGO_V1_PRIVATE_KEY_FILE)]
-    v1_key: PathBuf,
-    /// The new V2 private key (.capgo_key_v2).
-    #[arg(long, default_value = CAPGO_PRIVATE_KEY_FILE)]
-    key: PathBuf,
+    /// The V1 private key (.capgo_key): a key file, env:NAME or - (not a pkcs11: URI).
+    #[arg(long, default_value = CAPGO_V1_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
+    v1_key: String,
+    /// The new V2 private key (.capgo_key_v2): a key file, env:NAME, - or a pkcs11: URI.
+    #[arg(long, default_value = CAPGO_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
+    key: String,
     /// Directory for the V2 bundles, the journal and the report (otaseal-migrate.report.json).
     #[arg(long)]
     out_dir: PathBuf,
@@ -143,14 +146,11 @@ pub(crate) fn run(cmd: MigrateCommand) -> Result<()> {
 }
 
 /// Loads both private keys and builds the migrator's keys, with messages that name the file.
-fn load_keys(v1: &Path, v2: &Path, limits: &Limits) -> Result<(PrivateKey, PrivateKey)> {
-    let v1_key = load_private_key(v1, limits)
-        .with_context(|| format!("reading the V1 private key {}", v1.display()))?;
-    let v2_key = load_private_key(v2, limits).with_context(|| {
-        format!(
-            "reading the V2 private key {} (create it with `otaseal migrate keys`)",
-            v2.display()
-        )
+fn load_keys(v1: &str, v2: &str, limits: &Limits) -> Result<(PrivateKey, Box<dyn Signer>)> {
+    let v1_key = load_private_key_in_memory(&v1.parse()?, limits)
+        .with_context(|| format!("reading the V1 private key {v1}"))?;
+    let v2_key = load_private_key(&v2.parse()?, limits).with_context(|| {
+        format!("reading the V2 private key {v2} (create it with `otaseal migrate keys`)")
     })?;
     Ok((v1_key, v2_key))
 }
@@ -170,7 +170,7 @@ fn explain(e: MigrateError) -> anyhow::Error {
 fn bundle(a: &BundleArgs) -> Result<()> {
     let limits = Limits::default();
     let (v1_key, v2_key) = load_keys(&a.v1_key, &a.key, &limits)?;
-    let migrator = Migrator::new(&v1_key, &v2_key)?.checksum_format(a.checksum_format);
+    let migrator = Migrator::new(&v1_key, v2_key.as_ref())?.checksum_format(a.checksum_format);
     let ivsk = IvSessionKey::parse_for_modulus(
         &arg_or_file(&a.iv_session_key)?,
         v1_key.public_key().modulus_len(),
@@ -250,7 +250,7 @@ fn batch_cmd(a: &BatchArgs) -> Result<()> {
     let entries = batch::parse_list(&list, &limits)
         .with_context(|| format!("cannot read the batch list {}", a.list.display()))?;
     let (v1_key, v2_key) = load_keys(&a.v1_key, &a.key, &limits)?;
-    let migrator = Migrator::new(&v1_key, &v2_key)?.checksum_format(a.checksum_format);
+    let migrator = Migrator::new(&v1_key, v2_key.as_ref())?.checksum_format(a.checksum_format);
     let base_dir = match &a.dir {
         Some(d) => d.clone(),
         None => match a.list.parent() {
@@ -331,7 +331,7 @@ fn keys(a: &KeysArgs) -> Result<()> {
     let limits = Limits::default();
     let v1_private_path = a.dir.join(CAPGO_V1_PRIVATE_KEY_FILE);
     let v1_public_path = a.dir.join(CAPGO_V1_PUBLIC_KEY_FILE);
-    let v1_key = load_private_key(&v1_private_path, &limits)
+    let v1_key = load_private_key_in_memory(&KeySource::File(v1_private_path.clone()), &limits)
         .with_context(|| format!("no usable V1 private key at {}", v1_private_path.display()))?;
     let v1_public = if v1_public_path.exists() {
         let public = load_public_key(&v1_public_path, &limits)?;
@@ -406,7 +406,7 @@ fn keys(a: &KeysArgs) -> Result<()> {
 
 fn config_cmd(a: &ConfigArgs) -> Result<()> {
     let limits = Limits::default();
-    let public = load_public_key(&a.key, &limits)?;
+    let public = load_public_half(&a.key, &limits)?;
     public
         .check_capgo_compatible()
         .context("the V2 public key must be RSA-2048 with exponent 65537 for Capgo devices")?;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::v3out::{fail_open, fail_rotation, fail_state, header_json, now};
 use crate::util::{
     HashWriter, Overwrite, format_time, load_private_key, load_public_key, open_for_output,
-    parse_time, print_json, read_bounded,
+    parse_key_source, parse_time, print_json, read_bounded,
 };
 
 /// Arguments of `otaseal open`.
@@ -43,9 +43,10 @@ pub(crate) struct OpenArgs {
     /// skipped. Repeat for a chain.
     #[arg(long, value_name = "FILE")]
     rotation: Vec<PathBuf>,
-    /// The recipient private key to decrypt with.
-    #[arg(long, value_name = "PRIV")]
-    decryption_key: PathBuf,
+    /// The recipient private key to decrypt with: a key file, env:NAME (the PEM in an
+    /// environment variable), - (standard input) or a pkcs11: URI.
+    #[arg(long, value_name = "PRIV", value_parser = parse_key_source)]
+    decryption_key: String,
     /// The app id the bundle must be for.
     #[arg(long, value_name = "ID")]
     app_id: String,
@@ -145,10 +146,10 @@ pub(crate) fn run(a: &OpenArgs) -> Result<()> {
             (policy.now(now), None)
         }
     };
-    let key = load_private_key(&a.decryption_key, &limits)?;
+    let key = load_private_key(&a.decryption_key.parse()?, &limits)?;
     let mut output = PendingFile::create(&a.output, Mode::Private, existing)?;
     let mut hashed = HashWriter::new(&mut output);
-    let opened = v3::open(input, &mut hashed, &key, &policy, &limits)
+    let opened = v3::open(input, &mut hashed, key.as_ref(), &policy, &limits)
         .map_err(|e| fail_open(e, a.json))
         .with_context(|| format!("{} refused; nothing written", a.sealed.display()))?;
     let sha256 = hashed.finish();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
 use otaseal_envelope::v3::{self, Context, Sealed, Sealer};
-use otaseal_keys::{Limit, Limits, PrivateKey, PublicKey};
+use otaseal_keys::{Limit, Limits, PublicKey, Signer};
 use otaseal_wire::{IvSessionKey, SignedChecksum};
 use serde_json::json;
 
@@ -15,8 +15,8 @@ use super::v3out::{fail_open, fail_seal, header_json, now};
 use otaseal_envelope::io::{Mode, PendingFile};
 
 use crate::util::{
-    Overwrite, arg_or_file, format_time, load_private_key, load_public_key, open_for_output,
-    parse_time, print_json,
+    Overwrite, arg_or_file, format_time, load_private_key, load_public_half, open_for_output,
+    parse_key_source, parse_time, print_json,
 };
 
 /// Validity of a sealed bundle when `--expires` is not given, in days.
@@ -58,10 +58,13 @@ enum SealSub {
 /// What every sealing needs: keys, context, output.
 #[derive(Debug, Args)]
 struct SealArgs {
-    /// The developer's signing private key (RSA, 4096 bits recommended). Never a recipient key.
-    #[arg(long, value_name = "PRIV")]
-    signing_key: PathBuf,
-    /// A recipient public key (the key devices decrypt with); repeat for several.
+    /// The developer's signing private key (RSA, 4096 bits recommended), never a recipient
+    /// key: a key file, env:NAME (the PEM in an environment variable), - (standard input) or
+    /// a pkcs11: URI.
+    #[arg(long, value_name = "PRIV", value_parser = parse_key_source)]
+    signing_key: String,
+    /// A recipient public key (the key devices decrypt with), or a private key whose public
+    /// half is used; repeat for several.
     #[arg(long, value_name = "PUB", num_args = 1.., required = true)]
     recipient: Vec<PathBuf>,
     /// The app id the bundle is for (for example com.example.app).
@@ -106,7 +109,8 @@ struct InspectArgs {
 pub(crate) struct FromV2Args {
     /// The V2 encrypted bundle.
     encrypted: PathBuf,
-    /// The app's Capgo V2 public key (.capgo_key_v2.pub).
+    /// The app's Capgo V2 public key (.capgo_key_v2.pub, or the private key, whose public half
+    /// is used).
     #[arg(long, value_name = "PUB")]
     v2_key: PathBuf,
     /// The V2 ivSessionKey (API `session_key`), or @FILE.
@@ -129,17 +133,17 @@ pub(crate) fn run(cmd: SealCommand) -> Result<()> {
 }
 
 struct Prepared {
-    signer: PrivateKey,
+    signer: Box<dyn Signer>,
     recipients: Vec<PublicKey>,
     context: Context,
 }
 
 fn prepare(a: &SealArgs, limits: &Limits) -> Result<Prepared> {
-    let signer = load_private_key(&a.signing_key, limits)?;
+    let signer = load_private_key(&a.signing_key.parse()?, limits)?;
     let recipients = a
         .recipient
         .iter()
-        .map(|p| load_public_key(p, limits))
+        .map(|p| load_public_half(p, limits))
         .collect::<Result<Vec<_>>>()?;
     let created = now();
     let expires = a
@@ -202,7 +206,7 @@ fn seal_zip(zip: &Path, a: &SealArgs) -> Result<()> {
         open_for_output(zip, &a.output, &overwrite, Limit::BundleLen, &limits)?;
     let p = prepare(a, &limits)?;
     let recipients: Vec<&PublicKey> = p.recipients.iter().collect();
-    let sealer = Sealer::new(&p.signer, &recipients, p.context)
+    let sealer = Sealer::new(p.signer.as_ref(), &recipients, p.context)
         .map_err(|e| fail_seal(e, a.json))?
         .limits(limits);
     let sealed = sealer
@@ -227,13 +231,13 @@ pub(crate) fn from_v2(a: &FromV2Args) -> Result<()> {
         &limits,
     )?;
     let p = prepare(&a.seal, &limits)?;
-    let v2_key = load_public_key(&a.v2_key, &limits)?;
+    let v2_key = load_public_half(&a.v2_key, &limits)?;
     let ivsk = IvSessionKey::parse(&arg_or_file(&a.session_key)?, &limits)
         .context("--session-key is not a valid V2 ivSessionKey")?;
     let checksum = SignedChecksum::parse(&arg_or_file(&a.checksum)?, &limits)
         .context("--checksum is not a valid V2 signed checksum")?;
     let recipients: Vec<&PublicKey> = p.recipients.iter().collect();
-    let sealer = Sealer::new(&p.signer, &recipients, p.context)
+    let sealer = Sealer::new(p.signer.as_ref(), &recipients, p.context)
         .map_err(|e| fail_seal(e, a.seal.json))?
         .limits(limits);
     let sealed = v3::seal_from_v2_to(
