@@ -164,7 +164,7 @@ for project in "$hex_project" "$b64_project" "$dep_project"; do
   sha=$(sha256sum "$project/form-probe.bin" | cut -d' ' -f1)
   theirs=$( (cd "$project" && "$hex_project/node_modules/.bin/capgo" bundle encrypt form-probe.bin "$sha" \
              --key "$keys/k1.key" --json </dev/null 2>/dev/null) | json_field checksum || true)
-  ours=$( (cd "$project" && "$otaseal" bundle encrypt form-probe.bin --key "$keys/k1.key" -o form-probe.enc --json 2>/dev/null) \
+  ours=$( (cd "$project" && "$otaseal" bundle encrypt form-probe.bin --key "$keys/k1.key" -o form-probe.enc --force --json 2>/dev/null) \
           | json_field checksum || true)
   name=$(basename "$project")
   if [ -n "$theirs" ] && [ -n "$ours" ] && [ "$(form_of "$theirs")" = "$(form_of "$ours")" ]; then
