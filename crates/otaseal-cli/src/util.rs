@@ -175,6 +175,20 @@ pub(crate) fn load_public_key(
     path: &Path,
     limits: &otaseal_keys::Limits,
 ) -> Result<otaseal_keys::PublicKey> {
+    load_public_key_or_data(path, None, limits)
+}
+
+/// [`load_public_key`], or the key text of `--key-data` (`@capgo/cli`'s option) when given.
+pub(crate) fn load_public_key_or_data(
+    path: &Path,
+    data: Option<&str>,
+    limits: &otaseal_keys::Limits,
+) -> Result<otaseal_keys::PublicKey> {
+    if let Some(text) = data {
+        return read_any_key(&otaseal_keys::KeySource::inline(text), limits)?
+            .into_public()
+            .context("--key-data is a private key; give the public key: a device must never hold the private key");
+    }
     decode_public_file(path, limits)?.into_public().with_context(|| {
         format!(
             "{} is a private key; give the public key ({}): a device must never hold the private key",
@@ -191,7 +205,34 @@ pub(crate) fn load_public_half(
     path: &Path,
     limits: &otaseal_keys::Limits,
 ) -> Result<otaseal_keys::PublicKey> {
-    Ok(decode_public_file(path, limits)?.public_key().clone())
+    load_public_half_or_data(path, None, limits)
+}
+
+/// [`load_public_half`], or the key text of `--key-data` when given.
+pub(crate) fn load_public_half_or_data(
+    path: &Path,
+    data: Option<&str>,
+    limits: &otaseal_keys::Limits,
+) -> Result<otaseal_keys::PublicKey> {
+    let key = match data {
+        Some(text) => read_any_key(&otaseal_keys::KeySource::inline(text), limits)?,
+        None => decode_public_file(path, limits)?,
+    };
+    Ok(key.public_key().clone())
+}
+
+/// The private key of `--key SOURCE`, or of `--key-data PEM` (`@capgo/cli`'s option, which
+/// puts the key on the command line: warned about).
+pub(crate) fn private_source(key: &str, data: Option<&str>) -> Result<otaseal_keys::KeySource> {
+    match data {
+        Some(text) => {
+            eprintln!(
+                "warning: --key-data puts the private key on the command line, where other users of this machine can read it (ps, /proc); prefer --key env:NAME or a key file"
+            );
+            Ok(otaseal_keys::KeySource::inline(text))
+        }
+        None => Ok(key.parse()?),
+    }
 }
 
 /// Reads and decodes a key file (or `-` for standard input).

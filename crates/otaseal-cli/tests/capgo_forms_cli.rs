@@ -234,3 +234,71 @@ fn key_create_in_a_project_saves_the_public_key_in_its_config() {
     ));
     assert!(out["config"].is_null());
 }
+
+#[test]
+fn key_data_takes_the_pem_text_where_capgo_does() {
+    let dir = project();
+    let keys = otaseal_testkit::vectors("capgo-cli").join("keys");
+    let private = fs::read_to_string(keys.join("k1.key")).unwrap();
+    let public = fs::read_to_string(keys.join("k1.pub")).unwrap();
+    let zipped = json_ok(&otaseal(&["bundle", "zip", "--json"], dir.path()));
+    let zip = zipped["filename"].as_str().unwrap();
+    let run = otaseal(
+        &["bundle", "encrypt", zip, "--key-data", &private, "--json"],
+        dir.path(),
+    );
+    assert!(stderr(&run).contains("--key-data puts the private key on the command line"));
+    let enc = json_ok(&run);
+    let dec = json_ok(&otaseal(
+        &[
+            "bundle",
+            "decrypt",
+            enc["filename"].as_str().unwrap(),
+            enc["ivSessionKey"].as_str().unwrap(),
+            "--checksum",
+            enc["checksum"].as_str().unwrap(),
+            "--key-data",
+            &public,
+            "--json",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(dec["verified"], true);
+    assert_eq!(dec["sha256"], zipped["checksum"]);
+    // A device-side option refuses the private key here too.
+    let run = otaseal(
+        &[
+            "bundle",
+            "decrypt",
+            "x",
+            "y",
+            "--checksum",
+            "z",
+            "--key-data",
+            &private,
+            "-o",
+            "out.zip",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let saved = json_ok(&otaseal(
+        &["key", "save", "--key-data", &public, "--json"],
+        dir.path(),
+    ));
+    assert_eq!(saved["config"], "capacitor.config.json");
+    // --key and --key-data together are a usage error.
+    let run = otaseal(
+        &[
+            "bundle",
+            "encrypt",
+            zip,
+            "--key",
+            "k",
+            "--key-data",
+            &private,
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.status.code(), Some(2));
+}

@@ -32,8 +32,8 @@ pub use public::PublicKey;
 pub use rsa;
 pub use signer::{SignError, Signer};
 pub use source::{
-    ENV_PREFIX, KeySource, LoadError, LoadOptions, Loaded, LoosePermissions, SoftwareBackend,
-    SourceError,
+    ENV_PREFIX, InlineKey, KeySource, LoadError, LoadOptions, Loaded, LoosePermissions,
+    SoftwareBackend, SourceError,
 };
 
 /// Bit length of the only RSA modulus Capgo devices accept.

@@ -48,6 +48,26 @@ pub enum KeySource {
     Stdin,
     /// A key in a PKCS#11 token (boxed: the URI is large).
     Pkcs11(Box<Pkcs11Uri>),
+    /// The key's PEM text itself, as `@capgo/cli`'s `--key-data` takes it. Never parsed from
+    /// text by [`FromStr`]: a caller builds it with [`KeySource::inline`].
+    Inline(InlineKey),
+}
+
+/// Key text held in memory ([`KeySource::Inline`]): wiped on drop, redacted in `Debug`.
+pub struct InlineKey(Zeroizing<String>);
+
+impl fmt::Debug for InlineKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InlineKey(..)")
+    }
+}
+
+impl KeySource {
+    /// A source that is the key's text itself (PEM), as `--key-data` gives it.
+    #[must_use]
+    pub fn inline(text: impl Into<String>) -> Self {
+        KeySource::Inline(InlineKey(Zeroizing::new(text.into())))
+    }
 }
 
 /// Text that is not a key source.
@@ -110,6 +130,7 @@ impl fmt::Display for KeySource {
             KeySource::Env(n) => write!(f, "{ENV_PREFIX}{n}"),
             KeySource::Stdin => f.write_str("standard input"),
             KeySource::Pkcs11(u) => write!(f, "{u}"),
+            KeySource::Inline(_) => f.write_str("the key data given"),
         }
     }
 }
@@ -420,6 +441,12 @@ impl KeySource {
                 None,
             )),
             KeySource::Pkcs11(_) => Err(LoadError::NotInMemory),
+            KeySource::Inline(InlineKey(text)) => {
+                limits
+                    .check(Limit::KeyFileLen, text.len() as u64)
+                    .map_err(LoadError::TooLarge)?;
+                Ok(Loaded::new(Zeroizing::new(text.as_bytes().to_vec()), None))
+            }
         }
     }
 
@@ -559,6 +586,20 @@ mod tests {
             );
         }
         assert_eq!(loaded.key().public_key().bits(), 2048);
+    }
+
+    #[test]
+    fn inline_key_data_loads_and_is_redacted() {
+        let pem = std::str::from_utf8(k1()).unwrap();
+        let src = KeySource::inline(pem);
+        assert_eq!(format!("{src:?}"), "Inline(InlineKey(..))");
+        assert_eq!(src.to_string(), "the key data given");
+        let key = src.load_in_memory(&Limits::default()).unwrap();
+        assert_eq!(key.key().public_key().bits(), 2048);
+        let mut small = Limits::default();
+        small.max_key_file_len = 100;
+        let err = KeySource::inline(pem).load_in_memory(&small).unwrap_err();
+        assert!(matches!(err, LoadError::TooLarge(_)), "{err:?}");
     }
 
     #[test]

@@ -16,8 +16,9 @@ use serde_json::json;
 
 use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
 use crate::util::{
-    Overwrite, arg_or_file, load_private_key, load_public_key, open_for_output, parse_key_source,
-    print_json, progress_reader, sha256_reader, sibling,
+    Overwrite, arg_or_file, load_private_key, load_public_key, load_public_key_or_data,
+    open_for_output, parse_key_source, print_json, private_source, progress_reader, sha256_reader,
+    sibling,
 };
 
 /// Bundle commands.
@@ -77,6 +78,15 @@ pub(crate) struct EncryptArgs {
     /// environment variable), - (standard input) or a pkcs11: URI.
     #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
     key: String,
+    /// The private key's PEM text itself (@capgo/cli's option; visible to other users in the
+    /// process list: prefer --key env:NAME).
+    #[arg(
+        long,
+        value_name = "PEM",
+        conflicts_with = "key",
+        allow_hyphen_values = true
+    )]
+    key_data: Option<String>,
     /// Output file (default: ZIP_encrypted.zip, as @capgo/cli).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -102,6 +112,14 @@ pub(crate) struct DecryptArgs {
     /// one).
     #[arg(long, default_value = otaseal_keys::CAPGO_PUBLIC_KEY_FILE)]
     key: PathBuf,
+    /// The public key's PEM text itself (@capgo/cli's option).
+    #[arg(
+        long,
+        value_name = "PEM",
+        conflicts_with = "key",
+        allow_hyphen_values = true
+    )]
+    key_data: Option<String>,
     /// The signed checksum (API `checksum`), hex or base64, or @FILE to read it from a file.
     #[arg(long)]
     checksum: Option<String>,
@@ -161,7 +179,7 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
     // The input's size and the output's place are checked before any work.
     let (file, len, existing) =
         open_for_output(&a.zip, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
-    let key = load_private_key(&a.key.parse()?, &limits)?;
+    let key = load_private_key(&private_source(&a.key, a.key_data.as_deref())?, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
             .check_capgo_compatible()
@@ -278,7 +296,7 @@ fn decrypt(a: &DecryptArgs) -> Result<()> {
     let (file, len, existing) =
         open_for_output(&a.file, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
     let output = PendingFile::create(&out_path, Mode::Private, existing)?;
-    let key = load_public_key(&a.key, &limits)?;
+    let key = load_public_key_or_data(&a.key, a.key_data.as_deref(), &limits)?;
     key.check_capgo_compatible()
         .context("key of the wrong size for Capgo V2 bundles")?;
     let ivsk = IvSessionKey::parse_for_modulus(
