@@ -6,8 +6,8 @@
 
 pub use otaseal_envelope::{STREAM_BUFFER_LEN, io, v2};
 pub use otaseal_keys::{
-    DecodedKey, Fingerprint, KeyError, KeyId, KeySize, PrivateKey, PublicKey, SignError, Signer,
-    decode_any,
+    DecodedKey, Fingerprint, KeyError, KeyId, KeySize, KeySource, LoadError, PrivateKey, PublicKey,
+    SignError, Signer, decode_any,
 };
 pub use otaseal_wire::{
     Checksum, ChecksumFormat, IvSessionKey, Limit, LimitExceeded, Limits, Sha256Checksum,
