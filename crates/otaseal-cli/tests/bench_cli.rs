@@ -207,9 +207,9 @@ fn compare_prints_how_many_times_faster_per_result() {
         "{text}"
     );
     for (label, ratio) in [
-        ("SHA-256", "0.20x"),
-        ("V2 decrypt + verify", "0.25x"),
-        ("RSA-2048 public op", "0.25x"),
+        ("SHA-256", "0.200x"),
+        ("V2 decrypt + verify", "0.250x"),
+        ("RSA-2048 public op", "0.250x"),
     ] {
         let row = text
             .lines()

@@ -530,7 +530,7 @@ fn print_text(r: &Report) {
         },
     );
     for m in &r.results {
-        println!("{:<24} {:>10.1} {}", label(&m.name), m.value, m.unit);
+        println!("{:<24} {:>10} {}", label(&m.name), fixed(m.value), m.unit);
     }
     println!(
         "(MB = 10^6 bytes; RSA with a fresh RSA-2048 key, generated in {:.0} ms)",
@@ -556,12 +556,12 @@ fn print_comparison(r: &Report, c: &Comparison) {
     );
     for x in &c.results {
         println!(
-            "{:<24} {:>10.1} {:>10.1} {:<5} {:>7.2}x",
+            "{:<24} {:>10} {:>10} {:<5} {:>7}x",
             label(&x.name),
-            x.this,
-            x.other,
+            fixed(x.this),
+            fixed(x.other),
             x.unit,
-            x.speedup
+            fixed(x.speedup)
         );
     }
     if !c.only_in_other.is_empty() {
@@ -570,6 +570,18 @@ fn print_comparison(r: &Report, c: &Comparison) {
     println!(
         "(speed: how many times faster this machine is: this/other for MB/s, other/this for µs)"
     );
+}
+
+/// `v` with at least one decimal and three significant digits (`1234.5`, `12.3`, `1.23`,
+/// `0.0250`): a slow device or a small `--size` must not print `0.0`.
+fn fixed(v: f64) -> String {
+    let mut decimals = 1;
+    let mut bound = 10.0;
+    while v > 0.0 && v < bound && decimals < 9 {
+        decimals += 1;
+        bound /= 10.0;
+    }
+    format!("{v:.decimals$}")
 }
 
 /// `len` bytes that do not compress (the cipher does not care, but a hypothetical
@@ -588,6 +600,8 @@ fn pattern(len: usize) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use test_case::test_case;
+
     use super::*;
 
     #[test]
@@ -698,6 +712,16 @@ mod tests {
             assert!(MEASURES[..i].iter().all(|o| o.name != m.name), "{}", m.name);
         }
         assert_eq!(label("from_a_newer_otaseal"), "from_a_newer_otaseal");
+    }
+
+    #[test_case(1234.56, "1234.6" ; "large")]
+    #[test_case(12.345, "12.3" ; "tens")]
+    #[test_case(1.2345, "1.23" ; "ones")]
+    #[test_case(0.025, "0.0250" ; "a slow device")]
+    #[test_case(0.000_001_5, "0.00000150" ; "tiny")]
+    #[test_case(1e-12, "0.000000000" ; "at most nine decimals")]
+    fn values_keep_three_significant_digits(v: f64, want: &str) {
+        assert_eq!(fixed(v), want);
     }
 
     #[test]
