@@ -42,6 +42,8 @@ fn json_report_has_every_measurement() {
     assert_eq!(v["arch"], std::env::consts::ARCH);
     assert!(v["rsa2048_keygen_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(v["otaseal"], env!("CARGO_PKG_VERSION"));
+    // The test builds the binary with this profile's debug assertions.
+    assert_eq!(v["debug_build"], cfg!(debug_assertions));
     let cores = std::thread::available_parallelism().unwrap().get();
     assert_eq!(v["cpu"]["cores"], cores);
     for key in ["model", "board"] {
@@ -144,6 +146,7 @@ fn report(arch: &str, model: &str, results: &[(&str, &str, f64)]) -> Value {
         .collect();
     json!({
         "otaseal": "0.1.0",
+        "debug_build": false,
         "size": 16_777_216,
         "seconds_per_measurement": 0.5,
         "threads": 1,
@@ -219,6 +222,19 @@ fn compare_prints_how_many_times_faster_per_result() {
     }
     assert!(
         text.contains(&format!("only in {laptop}: v3_open")),
+        "{text}"
+    );
+    assert!(!text.contains("debug build"), "{text}");
+
+    // A report of a debug build is pointed out, as this machine's and as the other one.
+    let mut debug = report("x86_64", "x", &[("sha256", "MB/s", 10.0)]);
+    debug["debug_build"] = json!(true);
+    let debug = write(dir.path(), "debug.json", &debug);
+    let out = otaseal(&["bench", "--load", &debug, "--compare", &debug]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("note: a debug build of otaseal"), "{text}");
+    assert!(
+        text.contains(&format!("note: {debug} was measured by a debug build")),
         "{text}"
     );
 

@@ -260,6 +260,9 @@ fn label(name: &str) -> &str {
 struct Report {
     /// The otaseal version that measured.
     otaseal: String,
+    /// Whether that otaseal was a debug build (`cfg!(debug_assertions)`): many times slower
+    /// than a release build, so not a measure of the machine.
+    debug_build: bool,
     size: u64,
     seconds_per_measurement: f64,
     threads: u32,
@@ -297,6 +300,8 @@ struct Comparison {
     results: Vec<Ratio>,
     /// Results of the other report that this one lacks.
     only_in_other: Vec<String>,
+    /// Whether the other report was measured by a debug build.
+    debug_build: bool,
 }
 
 /// One result on both machines.
@@ -401,6 +406,7 @@ fn compare(this: &Report, other: &Report, file: &Path) -> Result<Comparison> {
         size: other.size,
         results,
         only_in_other,
+        debug_build: other.debug_build,
     })
 }
 
@@ -485,6 +491,7 @@ fn measure_all(a: &BenchArgs) -> Result<Report> {
 
     Ok(Report {
         otaseal: env!("CARGO_PKG_VERSION").to_owned(),
+        debug_build: cfg!(debug_assertions),
         size: size as u64,
         seconds_per_measurement: a.seconds,
         threads: 1,
@@ -501,6 +508,9 @@ fn measure_all(a: &BenchArgs) -> Result<Report> {
     })
 }
 
+const DEBUG_BUILD_NOTE: &str = "note: a debug build of otaseal: many times slower than a release build \
+     (cargo build --release), so not a measure of this machine";
+
 /// The text report (and the comparison, if any).
 fn print_text(r: &Report) {
     println!(
@@ -508,6 +518,9 @@ fn print_text(r: &Report) {
         r.size, r.seconds_per_measurement, r.arch
     );
     println!("cpu: {}", r.cpu.describe());
+    if r.debug_build {
+        println!("{DEBUG_BUILD_NOTE}");
+    }
     let (on, off): (Vec<_>, Vec<_>) = r
         .cpu_features
         .iter()
@@ -544,6 +557,9 @@ fn print_text(r: &Report) {
 fn print_comparison(r: &Report, c: &Comparison) {
     println!();
     println!("compared with {}: {}, {}", c.file, c.arch, c.cpu.describe());
+    if c.debug_build {
+        println!("note: {} was measured by a debug build of otaseal", c.file);
+    }
     if c.size != r.size {
         println!(
             "note: {} measured {}-byte buffers, this report {}-byte buffers",
