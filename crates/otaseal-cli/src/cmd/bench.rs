@@ -205,36 +205,25 @@ struct Measure {
     unit: Unit,
 }
 
-const AES128_CBC_DECRYPT: Measure = Measure {
-    name: "aes128_cbc_decrypt",
-    what: "AES-128-CBC decrypt",
-    unit: Unit::MbPerS,
-};
-const SHA256: Measure = Measure {
-    name: "sha256",
-    what: "SHA-256",
-    unit: Unit::MbPerS,
-};
-const V2_DECRYPT_VERIFY: Measure = Measure {
-    name: "v2_decrypt_verify",
-    what: "V2 decrypt + verify",
-    unit: Unit::MbPerS,
-};
-const V2_ENCRYPT: Measure = Measure {
-    name: "v2_encrypt",
-    what: "V2 encrypt",
-    unit: Unit::MbPerS,
-};
-const RSA2048_PUBLIC_OP: Measure = Measure {
-    name: "rsa2048_public_op",
-    what: "RSA-2048 public op",
-    unit: Unit::MicrosPerOp,
-};
-const RSA2048_PRIVATE_OP: Measure = Measure {
-    name: "rsa2048_private_op",
-    what: "RSA-2048 private op",
-    unit: Unit::MicrosPerOp,
-};
+impl Measure {
+    const fn new(name: &'static str, what: &'static str, unit: Unit) -> Self {
+        Self { name, what, unit }
+    }
+}
+
+const AES128_CBC_DECRYPT: Measure =
+    Measure::new("aes128_cbc_decrypt", "AES-128-CBC decrypt", Unit::MbPerS);
+const SHA256: Measure = Measure::new("sha256", "SHA-256", Unit::MbPerS);
+const V2_DECRYPT_VERIFY: Measure =
+    Measure::new("v2_decrypt_verify", "V2 decrypt + verify", Unit::MbPerS);
+const V2_ENCRYPT: Measure = Measure::new("v2_encrypt", "V2 encrypt", Unit::MbPerS);
+const RSA2048_PUBLIC_OP: Measure =
+    Measure::new("rsa2048_public_op", "RSA-2048 public op", Unit::MicrosPerOp);
+const RSA2048_PRIVATE_OP: Measure = Measure::new(
+    "rsa2048_private_op",
+    "RSA-2048 private op",
+    Unit::MicrosPerOp,
+);
 /// Every measurement, in the order of the report.
 const MEASURES: [&Measure; 6] = [
     &AES128_CBC_DECRYPT,
