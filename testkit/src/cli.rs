@@ -88,8 +88,9 @@ impl Cli {
 /// The environment variable that names the program running the binary under test, with its
 /// arguments separated by spaces: an emulator when the tests are cross-compiled. Cargo runs
 /// the test binaries through `CARGO_TARGET_<TRIPLE>_RUNNER`, but a process they start is
-/// executed by the host kernel, which cannot run a foreign binary; `scripts/cross-test.sh`
-/// sets both to the same value (`qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu`).
+/// executed by the host kernel, which cannot run a foreign binary; `cross_env` in
+/// `scripts/cross-env.sh` sets both to the same value (`qemu-aarch64 -cpu max -L
+/// /usr/aarch64-linux-gnu`).
 pub const RUNNER_ENV: &str = "OTASEAL_TEST_RUNNER";
 
 /// A [`Command`] for the binary `bin`, through the runner of [`RUNNER_ENV`] when it is set:
