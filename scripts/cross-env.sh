@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # (the variables are read by the scripts that source this file)
 # The one home of otaseal's cross targets: what each needs installed, its linker, and how it
 # runs on an x86_64 Linux host (qemu-user). Sourced by scripts/cross-test.sh,
 # scripts/build-device-binaries.sh, scripts/check-device-binary.sh and .ci/run; not run.
