@@ -47,7 +47,7 @@ impl Cli {
     }
 
     fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
-        let mut c = Command::new(&self.bin);
+        let mut c = command(&self.bin);
         c.args(args);
         if let Some(d) = &self.dir {
             c.current_dir(d);
@@ -82,6 +82,30 @@ impl Cli {
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.bin.display()));
         child.stdin.take().unwrap().write_all(stdin).unwrap();
         Run::new(args, child.wait_with_output().unwrap())
+    }
+}
+
+/// The environment variable that names the program running the binary under test, with its
+/// arguments separated by spaces: an emulator when the tests are cross-compiled. Cargo runs
+/// the test binaries through `CARGO_TARGET_<TRIPLE>_RUNNER`, but a process they start is
+/// executed by the host kernel, which cannot run a foreign binary; `cross_env` in
+/// `scripts/cross-env.sh` sets both to the same value (`qemu-aarch64 -cpu max -L
+/// /usr/aarch64-linux-gnu`).
+pub const RUNNER_ENV: &str = "OTASEAL_TEST_RUNNER";
+
+/// A [`Command`] for the binary `bin`, through the runner of [`RUNNER_ENV`] when it is set:
+/// every test that starts `otaseal` starts it here.
+#[must_use]
+pub fn command(bin: impl AsRef<OsStr>) -> Command {
+    let runner = std::env::var(RUNNER_ENV).unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(bin);
+            c
+        }
+        None => Command::new(bin),
     }
 }
 

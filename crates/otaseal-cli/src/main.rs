@@ -42,8 +42,9 @@ enum Command {
     Seal(Box<cmd::seal::SealCommand>),
     /// Verify and decrypt an otaseal V3 sealed bundle, atomically.
     Open(cmd::open::OpenArgs),
-    /// Measure this machine: MB/s of AES-128-CBC, SHA-256, V2 decrypt and encrypt, and µs per
-    /// RSA-2048 operation, on one thread (docs/performance.md).
+    /// Measure this machine: MB/s of AES-128-CBC, SHA-256, V2 decrypt and encrypt, V3 seal and
+    /// open (the paths the commands run, on two cores when there are two), and µs per RSA-2048
+    /// operation (docs/performance.md).
     Bench(cmd::bench::BenchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(cmd::docs::CompletionsArgs),

@@ -62,7 +62,7 @@ fn a_decryption_killed_halfway_leaves_nothing_and_a_rerun_leaves_only_the_output
     assert!(made.success(), "mkfifo");
     let out = out_dir.join("out.zip");
     let (fifo_s, out_s) = (fifo.display().to_string(), out.display().to_string());
-    let mut child = Command::new(BIN)
+    let mut child = otaseal_testkit::cli::command(BIN)
         .args(decrypt_args(&fifo_s, &ivsk, &sum, &out_s))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -94,7 +94,7 @@ fn a_decryption_killed_halfway_leaves_nothing_and_a_rerun_leaves_only_the_output
     let real = dir.path().join("bundle.bin");
     std::fs::write(&real, &ct).unwrap();
     let real_s = real.display().to_string();
-    let run = Command::new(BIN)
+    let run = otaseal_testkit::cli::command(BIN)
         .args(decrypt_args(&real_s, &ivsk, &sum, &out_s))
         .output()
         .unwrap();
@@ -143,7 +143,7 @@ fn an_input_over_the_limit_is_refused_before_any_work() {
     let (_, ivsk, sum) = bundle(16);
     let out = dir.path().join("out.zip");
     let (big_s, out_s) = (big.display().to_string(), out.display().to_string());
-    let run = Command::new(BIN)
+    let run = otaseal_testkit::cli::command(BIN)
         .args(decrypt_args(&big_s, &ivsk, &sum, &out_s))
         .output()
         .unwrap();
@@ -154,7 +154,7 @@ fn an_input_over_the_limit_is_refused_before_any_work() {
         "{err}"
     );
     assert_eq!(entries(dir.path()), ["huge.enc"]);
-    let run = Command::new(BIN)
+    let run = otaseal_testkit::cli::command(BIN)
         .args([
             "bundle",
             "encrypt",
@@ -178,7 +178,7 @@ fn an_output_that_is_the_input_or_a_folder_is_refused() {
     let input = dir.path().join("b.enc");
     std::fs::write(&input, &ct).unwrap();
     let input_s = input.display().to_string();
-    let run = Command::new(BIN)
+    let run = otaseal_testkit::cli::command(BIN)
         .args(decrypt_args(&input_s, &ivsk, &sum, &input_s))
         .output()
         .unwrap();
@@ -191,7 +191,7 @@ fn an_output_that_is_the_input_or_a_folder_is_refused() {
     assert_eq!(std::fs::read(&input).unwrap(), ct, "the input is untouched");
     let folder = dir.path().join("folder");
     std::fs::create_dir(&folder).unwrap();
-    let run = Command::new(BIN)
+    let run = otaseal_testkit::cli::command(BIN)
         .args(decrypt_args(
             &input_s,
             &ivsk,

@@ -319,7 +319,9 @@ fn every_json_key_is_in_docs_json_md() {
             .display()
             .to_string(),
     ]);
-    s.json(&["bench", "--size", "4K", "--seconds", "0.01"]);
+    let bench = s.json(&["bench", "--size", "4K", "--seconds", "0.01"]);
+    fs::write(p.join("bench.json"), bench.to_string()).unwrap();
+    s.json(&["bench", "--load", "bench.json", "--compare", "bench.json"]);
 
     let documented = documented();
     let retired = [

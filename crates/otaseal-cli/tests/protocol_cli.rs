@@ -9,7 +9,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::{Value, json};
 
@@ -20,7 +20,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn otaseal(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_otaseal"))
+    let mut child = otaseal_testkit::cli::command(env!("CARGO_BIN_EXE_otaseal"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
