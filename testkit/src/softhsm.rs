@@ -44,7 +44,7 @@ const MODULE_PATHS: &[&str] = &[
     "/opt/homebrew/lib/softhsm/libsofthsm2.so",
 ];
 
-/// The SoftHSM2 module, if installed (with `softhsm2-util`).
+/// The SoftHSM2 module, if installed (with `softhsm2-util`) for the CPU this test runs on.
 #[must_use]
 pub fn module() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("OTASEAL_SOFTHSM_MODULE") {
@@ -54,7 +54,33 @@ pub fn module() -> Option<PathBuf> {
     if !util.is_ok_and(|o| o.status.success()) {
         return None;
     }
-    MODULE_PATHS.iter().map(PathBuf::from).find(|p| p.is_file())
+    MODULE_PATHS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file() && loadable_here(p))
+}
+
+/// Whether this process could load the shared object at `path`: false for an ELF file of
+/// another CPU, such as the host's module seen by a test running under qemu-user (the
+/// cross-compiled suite of scripts/cross-test.sh), where loading it would fail the test
+/// instead of skipping it. Files that are not ELF (macOS) and unknown CPUs are assumed fine.
+fn loadable_here(path: &Path) -> bool {
+    // e_machine of the ELF header (offset 18, little-endian on every CPU listed here).
+    let ours: u16 = match std::env::consts::ARCH {
+        "x86" => 3,
+        "arm" => 40,
+        "x86_64" => 62,
+        "aarch64" => 183,
+        "riscv64" => 243,
+        _ => return true,
+    };
+    let mut head = [0u8; 20];
+    let read =
+        std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head));
+    if read.is_err() || head[..4] != *b"\x7fELF" || head[5] != 1 {
+        return true;
+    }
+    u16::from_le_bytes([head[18], head[19]]) == ours
 }
 
 /// The module, or `None` after printing why the test is skipped; panics instead when
@@ -67,7 +93,10 @@ pub fn module_or_skip(test: &str) -> Option<PathBuf> {
             std::env::var_os(REQUIRE_VAR).is_none(),
             "{test}: SoftHSM2 (softhsm2-util, libsofthsm2.so) is not installed and {REQUIRE_VAR} is set; apt-get install softhsm2"
         );
-        eprintln!("skipped {test}: SoftHSM2 is not installed (apt-get install softhsm2)");
+        eprintln!(
+            "skipped {test}: SoftHSM2 is not installed for {} (apt-get install softhsm2)",
+            std::env::consts::ARCH
+        );
     }
     m
 }
