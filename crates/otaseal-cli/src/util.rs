@@ -41,6 +41,29 @@ pub(crate) struct Overwrite {
     pub(crate) force: bool,
 }
 
+/// `--key-data PEM`: the key's PEM text itself, as `@capgo/cli` takes it, instead of `--key`
+/// (`bundle encrypt`, `bundle decrypt`, `key save`). One definition, so the option reads the
+/// same everywhere; what kind of key it must be is checked where it is loaded.
+#[derive(Debug, clap::Args)]
+pub(crate) struct KeyData {
+    /// The key's PEM text itself (@capgo/cli's option) instead of --key. A private key given
+    /// here is visible to other users of the machine in the process list: prefer --key env:NAME.
+    #[arg(
+        long = "key-data",
+        value_name = "PEM",
+        conflicts_with = "key",
+        allow_hyphen_values = true
+    )]
+    key_data: Option<String>,
+}
+
+impl KeyData {
+    /// The PEM text, if given.
+    pub(crate) fn get(&self) -> Option<&str> {
+        self.key_data.as_deref()
+    }
+}
+
 impl Overwrite {
     /// Checks `output` before any work: without `--force`, an existing one is an error that
     /// names the flag. Returns the policy for the output's `PendingFile`, which checks again
@@ -161,9 +184,17 @@ pub(crate) fn arg_or_file(arg: &str) -> Result<String> {
     Ok(text.trim().to_owned())
 }
 
-/// `PATH` + suffix, as @capgo/cli names its outputs (`bundle.zip` -> `bundle.zip_encrypted.zip`).
-pub(crate) fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
-    let mut s = path.as_os_str().to_owned();
+/// The `-o` path, or else `INPUT` + suffix, as @capgo/cli names its outputs (`bundle.zip` ->
+/// `bundle.zip_encrypted.zip`).
+pub(crate) fn output_or_sibling(
+    output: Option<&Path>,
+    input: &Path,
+    suffix: &str,
+) -> std::path::PathBuf {
+    if let Some(o) = output {
+        return o.to_path_buf();
+    }
+    let mut s = input.as_os_str().to_owned();
     s.push(suffix);
     std::path::PathBuf::from(s)
 }
@@ -193,7 +224,7 @@ pub(crate) fn load_public_key_or_data(
         format!(
             "{} is a private key; give the public key ({}): a device must never hold the private key",
             path.display(),
-            sibling(path, ".pub").display()
+            output_or_sibling(None, path, ".pub").display()
         )
     })
 }

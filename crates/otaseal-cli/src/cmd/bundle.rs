@@ -16,9 +16,9 @@ use serde_json::json;
 
 use super::plugin::{FormArgs, judge_rules, parse_plugin_version};
 use crate::util::{
-    Overwrite, arg_or_file, load_private_key, load_public_key, load_public_key_or_data,
-    open_for_output, parse_key_source, print_json, private_source, progress_reader, sha256_reader,
-    sibling,
+    KeyData, Overwrite, arg_or_file, load_private_key, load_public_key, load_public_key_or_data,
+    open_for_output, output_or_sibling, parse_key_source, print_json, private_source,
+    progress_reader, sha256_reader,
 };
 
 /// Bundle commands.
@@ -78,15 +78,8 @@ pub(crate) struct EncryptArgs {
     /// environment variable), - (standard input) or a pkcs11: URI.
     #[arg(long, default_value = otaseal_keys::CAPGO_PRIVATE_KEY_FILE, value_parser = parse_key_source)]
     key: String,
-    /// The private key's PEM text itself (@capgo/cli's option; visible to other users in the
-    /// process list: prefer --key env:NAME).
-    #[arg(
-        long,
-        value_name = "PEM",
-        conflicts_with = "key",
-        allow_hyphen_values = true
-    )]
-    key_data: Option<String>,
+    #[command(flatten)]
+    key_data: KeyData,
     /// Output file (default: ZIP_encrypted.zip, as @capgo/cli).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -112,14 +105,8 @@ pub(crate) struct DecryptArgs {
     /// one).
     #[arg(long, default_value = otaseal_keys::CAPGO_PUBLIC_KEY_FILE)]
     key: PathBuf,
-    /// The public key's PEM text itself (@capgo/cli's option).
-    #[arg(
-        long,
-        value_name = "PEM",
-        conflicts_with = "key",
-        allow_hyphen_values = true
-    )]
-    key_data: Option<String>,
+    #[command(flatten)]
+    key_data: KeyData,
     /// The signed checksum (API `checksum`), hex or base64, or @FILE to read it from a file.
     #[arg(long)]
     checksum: Option<String>,
@@ -172,14 +159,11 @@ pub(crate) fn run(cmd: BundleCommand) -> Result<()> {
 
 fn encrypt(a: &EncryptArgs) -> Result<()> {
     let limits = Limits::default();
-    let out_path = a
-        .output
-        .clone()
-        .unwrap_or_else(|| sibling(&a.zip, "_encrypted.zip"));
+    let out_path = output_or_sibling(a.output.as_deref(), &a.zip, "_encrypted.zip");
     // The input's size and the output's place are checked before any work.
     let (file, len, existing) =
         open_for_output(&a.zip, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
-    let key = load_private_key(&private_source(&a.key, a.key_data.as_deref())?, &limits)?;
+    let key = load_private_key(&private_source(&a.key, a.key_data.get())?, &limits)?;
     if !a.allow_non_capgo_key {
         key.public_key()
             .check_capgo_compatible()
@@ -209,7 +193,7 @@ fn encrypt(a: &EncryptArgs) -> Result<()> {
         choice.format,
     )
     .with_context(|| format!("cannot encrypt {}", a.zip.display()))?;
-    print_encrypted_with(
+    print_encrypted(
         "encrypted:",
         &out_path,
         &out.iv_session_key,
@@ -243,22 +227,10 @@ fn check_expected(expected: &str, zip: &Path, limits: &Limits) -> Result<()> {
 }
 
 /// Prints what an update server needs of a V2 bundle, with @capgo/cli's JSON keys
-/// (`{"filename","ivSessionKey","checksum","sha256"}`): shared by `bundle encrypt` and
-/// `migrate bundle`, whose outputs are the same.
+/// (`{"filename","ivSessionKey","checksum","sha256"}`), then `extra` keys (`bundle encrypt`:
+/// the plugin version and checksum form): shared by `bundle encrypt` and `migrate bundle`,
+/// whose outputs are the same.
 pub(crate) fn print_encrypted(
-    verb: &str,
-    path: &Path,
-    iv_session_key: &IvSessionKey,
-    signed: &SignedChecksum,
-    sha256: &Sha256Checksum,
-    json: bool,
-) -> Result<()> {
-    print_encrypted_with(verb, path, iv_session_key, signed, sha256, json, &[])
-}
-
-/// [`print_encrypted`] with more JSON keys after @capgo/cli's (`bundle encrypt`: the plugin
-/// version and checksum form).
-fn print_encrypted_with(
     verb: &str,
     path: &Path,
     iv_session_key: &IvSessionKey,
@@ -288,15 +260,12 @@ fn print_encrypted_with(
 
 fn decrypt(a: &DecryptArgs) -> Result<()> {
     let limits = Limits::default();
-    let out_path = a
-        .output
-        .clone()
-        .unwrap_or_else(|| sibling(&a.file, "_decrypted.zip"));
+    let out_path = output_or_sibling(a.output.as_deref(), &a.file, "_decrypted.zip");
     // The input's size and the output's place are checked before any work (spec/v2.md 8.1).
     let (file, len, existing) =
         open_for_output(&a.file, &out_path, &a.overwrite, Limit::BundleLen, &limits)?;
     let output = PendingFile::create(&out_path, Mode::Private, existing)?;
-    let key = load_public_key_or_data(&a.key, a.key_data.as_deref(), &limits)?;
+    let key = load_public_key_or_data(&a.key, a.key_data.get(), &limits)?;
     key.check_capgo_compatible()
         .context("key of the wrong size for Capgo V2 bundles")?;
     let ivsk = IvSessionKey::parse_for_modulus(

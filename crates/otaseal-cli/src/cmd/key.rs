@@ -11,7 +11,7 @@ use otaseal_keys::{
 use serde_json::{Value, json};
 
 use crate::util::{
-    find_config, load_private_key, load_public_half_or_data, parse_key_source, print_json,
+    KeyData, find_config, load_private_key, load_public_half_or_data, parse_key_source, print_json,
     read_any_key, read_bounded, write_atomic,
 };
 
@@ -95,14 +95,8 @@ pub(crate) struct SaveArgs {
     /// The public key file (PKCS#1 or SPKI, PEM or DER), or a private key to take it from.
     #[arg(long, default_value = CAPGO_PUBLIC_KEY_FILE)]
     key: PathBuf,
-    /// The public key's PEM text itself (@capgo/cli's option).
-    #[arg(
-        long,
-        value_name = "PEM",
-        conflicts_with = "key",
-        allow_hyphen_values = true
-    )]
-    key_data: Option<String>,
+    #[command(flatten)]
+    key_data: KeyData,
     /// capacitor.config.json, .ts or .js; found in the current directory when omitted.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -341,7 +335,7 @@ fn inspect(a: &InspectArgs) -> Result<()> {
 
 fn save(a: &SaveArgs) -> Result<()> {
     let limits = Limits::default();
-    let public = load_public_half_or_data(&a.key, a.key_data.as_deref(), &limits)?;
+    let public = load_public_half_or_data(&a.key, a.key_data.get(), &limits)?;
     if !public.capgo_compatible() {
         bail!(
             "RSA-{} key: Capgo devices accept only RSA-2048 keys with exponent 65537",

@@ -23,8 +23,8 @@ use crate::cmd::key::{
 };
 use crate::util::{
     Overwrite, arg_or_file, find_config, load_private_key, load_private_key_in_memory,
-    load_public_half, load_public_key, parse_checksum_format, parse_key_source, print_json,
-    read_bounded, sibling, write_atomic,
+    load_public_half, load_public_key, output_or_sibling, parse_checksum_format, parse_key_source,
+    print_json, read_bounded, write_atomic,
 };
 
 /// The warning every migration command prints (`spec/v1.md` section 7 step 4).
@@ -183,10 +183,7 @@ fn bundle(a: &BundleArgs) -> Result<()> {
         .map(|c| c.trim().parse())
         .transpose()
         .context("invalid --crc32 (expected the V1 CRC32, 8 lower-case hex characters)")?;
-    let out_path = a
-        .output
-        .clone()
-        .unwrap_or_else(|| sibling(&a.file, "_v2.zip"));
+    let out_path = output_or_sibling(a.output.as_deref(), &a.file, "_v2.zip");
     let existing = if a.dry_run {
         Existing::Refuse // nothing is written
     } else {
@@ -234,6 +231,7 @@ fn bundle(a: &BundleArgs) -> Result<()> {
         &out.signed_checksum,
         &out.checksum,
         a.json,
+        &[],
     )?;
     if !a.json && !out.v1_crc32_checked {
         println!(
