@@ -444,7 +444,8 @@ impl Signer for Pkcs11Key {
         let params = PkcsPssParams {
             hash_alg: MechanismType::SHA256,
             mgf: PkcsMgfType::MGF1_SHA256,
-            s_len: u64::from(PSS_SALT_LEN).into(),
+            // CK_ULONG is C's `unsigned long`: 32 bits on 32-bit ARM (armv7 in CI), 64 on others.
+            s_len: cryptoki::types::Ulong::from(std::ffi::c_ulong::from(PSS_SALT_LEN)),
         };
         let out =
             self.with_session(|s| s.sign(&Mechanism::RsaPkcsPss(params), self.key, digest))?;
