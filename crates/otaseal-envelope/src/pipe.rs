@@ -116,12 +116,20 @@ impl Worker {
             .name("otaseal-sha256".into())
             .spawn(move || {
                 let mut hasher = state;
-                for mut buf in from_main {
+                for buf in from_main {
                     hasher.update(&buf);
-                    // The data may be plaintext: wipe it before the buffer is reused or freed.
-                    buf.zeroize();
-                    // The main thread may have finished; a closed queue is not an error.
-                    let _ = to_main.try_send(buf);
+                    // Not wiped here: the next fill overwrites it, and every buffer is wiped
+                    // once before it is freed (below, and `Worker::wipe_spares`). Wiping each
+                    // 64 KiB on the way back (volatile byte stores) cost the hash thread a
+                    // third of its time: it bounded V2 decryption (docs/performance.md).
+                    // The main thread may have finished: then wipe what cannot go back.
+                    if let Err(
+                        std::sync::mpsc::TrySendError::Full(mut b)
+                        | std::sync::mpsc::TrySendError::Disconnected(mut b),
+                    ) = to_main.try_send(buf)
+                    {
+                        b.zeroize();
+                    }
                 }
                 hasher
             })
@@ -186,7 +194,16 @@ impl Worker {
             .take()
             .and_then(|h| h.join().ok())
             .ok_or_else(|| std::io::Error::other("the SHA-256 thread stopped"))?;
+        self.wipe_spares();
         Ok(hasher.finalize().into())
+    }
+
+    /// Wipes the buffers the helper thread gave back (their whole capacity: a buffer may hold
+    /// plaintext from any earlier fill).
+    fn wipe_spares(&mut self) {
+        for mut b in self.spare.try_iter() {
+            b.zeroize();
+        }
     }
 }
 
@@ -197,6 +214,7 @@ impl Drop for Worker {
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
+        self.wipe_spares();
     }
 }
 
