@@ -103,24 +103,28 @@ decrypt_otaseal() {
         --checksum "$signed" -o "$work/otaseal.dec" --force
 }
 
+capgo=""
 if [ -x "$capgo_project/node_modules/.bin/capgo" ]; then
+    capgo=1
     cp "$work/bundle.enc" "$work/capgo.zip"
-    # capgo writes FILE_decrypted.zip beside its input and must run inside the project folder.
-    decrypt_capgo() {
-        (cd "$capgo_project" && CI=true NO_COLOR=1 CAPGO_DISABLE_TELEMETRY=1 \
-            run_once ./node_modules/.bin/capgo bundle decrypt "$work/capgo.zip" "$ivsk" \
-            --checksum "$signed" --key "$keys/k1.pub" </dev/null)
-    }
-    : >"$work/ours"
-    : >"$work/theirs"
-    for _ in $(seq "${RUNS:-5}"); do
-        decrypt_otaseal >>"$work/ours"
-        decrypt_capgo >>"$work/theirs"
-    done
-    cmp "$file" "$work/otaseal.dec"
+fi
+# capgo writes FILE_decrypted.zip beside its input and must run inside the project folder.
+decrypt_capgo() {
+    (cd "$capgo_project" && CI=true NO_COLOR=1 CAPGO_DISABLE_TELEMETRY=1 \
+        run_once ./node_modules/.bin/capgo bundle decrypt "$work/capgo.zip" "$ivsk" \
+        --checksum "$signed" --key "$keys/k1.pub" </dev/null)
+}
+: >"$work/ours"
+: >"$work/theirs"
+for _ in $(seq "${RUNS:-5}"); do
+    decrypt_otaseal >>"$work/ours"
+    [ -z "$capgo" ] || decrypt_capgo >>"$work/theirs"
+done
+cmp "$file" "$work/otaseal.dec"
+echo "== bundle decrypt${capgo:+, alternating with capgo}"
+report "otaseal bundle decrypt" "$work/ours"
+if [ -n "$capgo" ]; then
     cmp "$file" "$work/capgo.zip_decrypted.zip" # capgo appends _decrypted.zip to the name
-    echo "== bundle decrypt, alternating"
-    report "otaseal bundle decrypt" "$work/ours"
     report "capgo bundle decrypt (@capgo/cli 8.68.1)" "$work/theirs"
     python3 - "$work/ours" "$work/theirs" <<'PY'
 import statistics, sys
@@ -128,10 +132,6 @@ med = [statistics.median(float(l.split()[0]) for l in open(p) if l.strip()) for 
 print(f"otaseal is {med[1] / med[0]:.1f}x faster (median wall time)")
 PY
 else
-    : >"$work/ours"
-    for _ in $(seq "${RUNS:-5}"); do decrypt_otaseal >>"$work/ours"; done
-    cmp "$file" "$work/otaseal.dec"
-    report "otaseal bundle decrypt" "$work/ours"
     echo "capgo bundle decrypt: skipped (run interop/run.sh first to install @capgo/cli)"
 fi
 

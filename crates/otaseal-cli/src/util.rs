@@ -184,6 +184,13 @@ pub(crate) fn arg_or_file(arg: &str) -> Result<String> {
     Ok(text.trim().to_owned())
 }
 
+/// `PATH` + suffix (`.capgo_key_v2` -> `.capgo_key_v2.pub`).
+pub(crate) fn sibling(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    std::path::PathBuf::from(s)
+}
+
 /// The `-o` path, or else `INPUT` + suffix, as @capgo/cli names its outputs (`bundle.zip` ->
 /// `bundle.zip_encrypted.zip`).
 pub(crate) fn output_or_sibling(
@@ -191,12 +198,7 @@ pub(crate) fn output_or_sibling(
     input: &Path,
     suffix: &str,
 ) -> std::path::PathBuf {
-    if let Some(o) = output {
-        return o.to_path_buf();
-    }
-    let mut s = input.as_os_str().to_owned();
-    s.push(suffix);
-    std::path::PathBuf::from(s)
+    output.map_or_else(|| sibling(input, suffix), Path::to_path_buf)
 }
 
 /// Reads a public key for a device-side operation (`bundle decrypt`/`inspect --key`,
@@ -224,7 +226,7 @@ pub(crate) fn load_public_key_or_data(
         format!(
             "{} is a private key; give the public key ({}): a device must never hold the private key",
             path.display(),
-            output_or_sibling(None, path, ".pub").display()
+            sibling(path, ".pub").display()
         )
     })
 }
